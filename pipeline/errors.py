@@ -1,0 +1,33 @@
+"""Errors with stable codes, in the manner of spaCy's ``Errors``: the code names the kind of failure."""
+
+from __future__ import annotations
+
+
+class SurvnewsError(Exception):
+    """Base class; ``str(exc)`` is one line a user can act on."""
+
+    exit_code = 1
+
+
+class ConfigError(SurvnewsError):
+    """The configuration (file or options) is invalid. CLI exit code 2."""
+
+    exit_code = 2
+
+
+class RejectError(SurvnewsError):
+    """One input item cannot be used. The run records it in the rejects table and goes on.
+
+    ``code`` is a short stable reason key (``empty``, ``binary``, ``encoding``, ``too-large``, ``no-article``,
+    ``missing``, ...) used to group the run summary; ``str(exc)`` is the human-readable reason.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ServiceError(SurvnewsError):
+    """An external service (Label Studio, a web server) is unreachable or failed."""
+
+    exit_code = 3

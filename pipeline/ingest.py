@@ -1,0 +1,244 @@
+"""Ingest stage: read local inputs into the store, then turn pending raw inputs into article records.
+
+``read_inputs`` walks files and folders and yields raw inputs (kind detected by content) or rejects;
+``process_pending`` runs extract → clean → dedup → relevance on every raw input not yet processed.
+Both are idempotent: raw inputs are keyed by their SHA-256 and articles by a stable id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.config import Settings
+from pipeline.dedup import NearDuplicateIndex, normalized_text_hash
+from pipeline.errors import RejectError
+from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
+from pipeline.store import Store
+
+# Files picked up when walking a folder; a file named explicitly is read whatever its name.
+ARTICLE_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".warc", ".warc.gz", ".html.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+SNIFF_BYTES = 4096
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    new: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    off_topic: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: IngestSummary) -> None:
+        self.read += other.read
+        self.new += other.new
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.off_topic += other.off_topic
+        self.rejected.update(other.rejected)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and article files inside folders named (recursively, sorted, hidden ones skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.is_file() and child.name.lower().endswith(ARTICLE_SUFFIXES):
+                    yield child
+        else:
+            yield path  # missing files are reported by read_file
+
+
+def sniff_kind(data: bytes) -> str:
+    """``html`` or ``text`` from the content itself; raises RejectError for binary data."""
+    head = data[:SNIFF_BYTES]
+    if b"\x00" in head:
+        raise RejectError("binary", "binary content (NUL bytes), not an article")
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if head and controls / len(head) > 0.05:
+        raise RejectError("binary", "binary content (control bytes), not an article")
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    markers = (b"<!doctype html", b"<html", b"<head", b"<body", b"<article", b"<meta ", b"<div", b"<p>")
+    if lowered.startswith(b"<") or any(marker in lowered for marker in markers):
+        return "html"
+    return "text"
+
+
+def read_file(path: Path, max_bytes: int) -> RawInput:
+    """One file as a raw input; RejectError with a one-line reason when it cannot be used."""
+    if not path.exists():
+        raise RejectError("missing", "no such file or folder")
+    if not path.is_file():
+        raise RejectError("not-a-file", "not a regular file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise RejectError("too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit")
+    data = path.read_bytes()
+    if not data.strip():
+        raise RejectError("empty", "empty file")
+    if path.name.lower().endswith(".gz"):
+        data = _gunzip(data, max_bytes)
+    kind = sniff_kind(data)
+    return RawInput(source=str(path), data=data, kind=kind, retrieved_at=_now())  # type: ignore[arg-type]
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    import zlib
+
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise RejectError("bad-gzip", f"not valid gzip: {exc}") from exc
+    if len(out) > max_bytes:
+        raise RejectError("too-large", f"decompresses to over the {max_bytes:,}-byte limit")
+    return out
+
+
+def read_inputs(paths: Iterable[Path], max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
+    """Raw inputs from paths; rejects come back as (item, error) so the caller records them and goes on."""
+    for path in iter_paths(paths):
+        if path.name.lower().endswith(WARC_SUFFIXES):
+            yield from _read_warc(path)
+            continue
+        try:
+            yield read_file(path, max_bytes)
+        except RejectError as exc:
+            yield (str(path), exc)
+        except OSError as exc:
+            yield (str(path), RejectError("unreadable", f"cannot read: {exc.strerror or exc}"))
+
+
+def _read_warc(path: Path) -> Iterator[RawInput | tuple[str, RejectError]]:
+    try:
+        from pipeline.warc import iter_warc_inputs
+    except ImportError:
+        yield (str(path), RejectError("unsupported", "WARC reading is not available in this build"))
+        return
+    try:
+        yield from iter_warc_inputs(path)
+    except RejectError as exc:
+        yield (str(path), exc)
+    except Exception as exc:  # a corrupt archive must not stop the run
+        yield (str(path), RejectError("bad-warc", f"unreadable WARC: {type(exc).__name__}: {exc}"))
+
+
+def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> IngestSummary:
+    """Store raw inputs from local paths (unchanged inputs seen before are skipped)."""
+    summary = IngestSummary()
+    for item in read_inputs(paths, settings.ingest.max_bytes):
+        summary.read += 1
+        if isinstance(item, tuple):
+            source, error = item
+            store.add_reject(source, "read", str(error))
+            summary.rejected[error.code] += 1
+            continue
+        if store.add_raw(item):
+            summary.new += 1
+        store.clear_reject(item.source, "read")
+    return summary
+
+
+def decode_text(data: bytes) -> str:
+    """Text dumps must be UTF-8 (a BOM is allowed): guessing another encoding silently corrupts text."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RejectError(
+            "encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+
+
+def extract(raw: RawInput, settings: Settings) -> Extracted:
+    """Extraction for HTML, cleaning for text dumps; language filled in when the extractor left it empty."""
+    from pipeline.clean import clean_text_dump
+    from pipeline.extract import extract_html
+    from pipeline.language import detect_language
+
+    if raw.kind == "text":
+        extracted = clean_text_dump(decode_text(raw.data))
+    else:
+        extracted = extract_html(raw.data, url=raw.url, timeout_s=settings.ingest.extract_timeout_s)
+    if not extracted.text.strip():
+        raise RejectError("empty", "no text left after extraction")
+    if extracted.url is None and raw.url:
+        extracted.url = raw.url
+    if not extracted.language:
+        extracted.language = detect_language(extracted.text)
+    return extracted
+
+
+def process_pending(
+    store: Store, settings: Settings, progress: ProgressCallback | None = None
+) -> IngestSummary:
+    """Turn every pending raw input into an article (or a duplicate note, or a reject)."""
+    from pipeline.relevance import relevance_score
+
+    summary = IngestSummary()
+    index = NearDuplicateIndex(store, settings.dedup.near_duplicate_threshold, settings.dedup.num_perm)
+    for raw in store.pending_raw():
+        try:
+            extracted = extract(raw, settings)
+        except RejectError as exc:
+            store.add_reject(raw.source, "extract", str(exc))
+            store.set_raw_status(raw.sha256, "rejected")
+            summary.rejected[exc.code] += 1
+            if progress:
+                progress(1)
+            continue
+        text_hash = normalized_text_hash(extracted.text)
+        new_id = article_id(extracted.url, extracted.text)
+        where = extracted.url or raw.source
+        duplicate_of = store.article_by_text_hash(text_hash)
+        if duplicate_of is None:
+            duplicate_of = index.query(extracted.text, exclude=new_id)
+        if duplicate_of is not None and duplicate_of != new_id:
+            store.add_also_published_at(duplicate_of, where)
+            store.set_raw_status(raw.sha256, "duplicate")
+            summary.duplicates += 1
+        else:
+            score = relevance_score(extracted.text, extracted.title)
+            article = Article(
+                id=new_id,
+                url=extracted.url,
+                source_path=raw.source if raw.url is None else None,
+                title=extracted.title,
+                authors=extracted.authors,
+                published=extracted.published,
+                publisher=extracted.publisher,
+                original_publisher=extracted.original_publisher,
+                language=extracted.language,
+                text=extracted.text,
+                relevance=round(score, 4),
+                relevant=score >= settings.relevance.threshold,
+                entities=[],
+                provenance=Provenance(
+                    retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__
+                ),
+                description=extracted.description,
+            )
+            store.upsert_article(article, raw.sha256, text_hash)
+            index.add(new_id, extracted.text)
+            store.set_raw_status(raw.sha256, "extracted")
+            summary.accepted += 1
+            if not article.relevant:
+                summary.off_topic += 1
+        store.clear_reject(raw.source, "extract")
+        if progress:
+            progress(1)
+    return summary

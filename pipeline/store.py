@@ -1,0 +1,277 @@
+"""SQLite store: raw inputs, articles with their entities, rejects, runs.
+
+One file, WAL mode, every write in a transaction, so a killed run leaves a consistent store and the next
+run resumes where it stopped. Keys are content-derived, so re-running a stage never duplicates a row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.records import Article, Entity, Provenance, RawInput
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS raw (
+    sha256 TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    url TEXT,
+    kind TEXT NOT NULL,
+    data BLOB NOT NULL,
+    retrieved_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'   -- pending | extracted | rejected
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    raw_sha256 TEXT NOT NULL,
+    url TEXT,
+    source_path TEXT,
+    title TEXT,
+    authors TEXT NOT NULL,          -- JSON list
+    published TEXT,
+    publisher TEXT,
+    original_publisher TEXT,
+    language TEXT,
+    description TEXT,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    relevance REAL NOT NULL,
+    relevant INTEGER NOT NULL,
+    also_published_at TEXT NOT NULL DEFAULT '[]',  -- JSON list
+    entities TEXT NOT NULL DEFAULT '[]',           -- JSON list of Entity dicts
+    tagger TEXT,                    -- "name@version" of the pipeline that tagged it; NULL = untagged
+    provenance TEXT NOT NULL        -- JSON
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE TABLE IF NOT EXISTS rejects (
+    item TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (item, stage)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    summary TEXT
+);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """The project's single SQLite database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # raw inputs ---------------------------------------------------------------------------------
+    def add_raw(self, raw: RawInput) -> bool:
+        """Keep a raw input; False when the same bytes were stored before."""
+        with self.db:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at) VALUES (?,?,?,?,?,?)",
+                (raw.sha256, raw.source, raw.url, raw.kind, raw.data, raw.retrieved_at or utc_now()),
+            )
+        return cur.rowcount == 1
+
+    def pending_raw(self) -> Iterator[RawInput]:
+        """Raw inputs not yet extracted or rejected, oldest first, streamed."""
+        rows = self.db.execute("SELECT sha256 FROM raw WHERE status = 'pending' ORDER BY rowid").fetchall()
+        for row in rows:
+            item = self.db.execute(
+                "SELECT source, url, kind, data, retrieved_at FROM raw WHERE sha256 = ?", (row["sha256"],)
+            ).fetchone()
+            yield RawInput(
+                source=item["source"],
+                data=bytes(item["data"]),
+                kind=item["kind"],
+                url=item["url"],
+                retrieved_at=item["retrieved_at"],
+            )
+
+    def set_raw_status(self, sha256: str, status: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ?", (status, sha256))
+
+    def reset_raw(self) -> int:
+        """Mark every raw input pending again, so a better extractor can re-run on all of them."""
+        with self.db:
+            return self.db.execute("UPDATE raw SET status = 'pending'").rowcount
+
+    # articles -----------------------------------------------------------------------------------
+    def upsert_article(self, article: Article, raw_sha256: str, text_hash: str) -> None:
+        """Insert or replace an article; entities are kept if the text did not change."""
+        prov = json.dumps(article.provenance.__dict__)
+        with self.db:
+            old = self.db.execute(
+                "SELECT text_hash, entities, tagger FROM articles WHERE id = ?", (article.id,)
+            ).fetchone()
+            entities = json.dumps([e.to_dict() for e in article.entities])
+            tagger = None
+            if old is not None and old["text_hash"] == text_hash and not article.entities:
+                entities, tagger = old["entities"], old["tagger"]
+            self.db.execute(
+                """INSERT OR REPLACE INTO articles (id, raw_sha256, url, source_path, title, authors, published,
+                publisher, original_publisher, language, description, text, text_hash, relevance, relevant,
+                also_published_at, entities, tagger, provenance)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (
+                    article.id,
+                    raw_sha256,
+                    article.url,
+                    article.source_path,
+                    article.title,
+                    json.dumps(article.authors),
+                    article.published,
+                    article.publisher,
+                    article.original_publisher,
+                    article.language,
+                    article.description,
+                    article.text,
+                    text_hash,
+                    article.relevance,
+                    int(article.relevant),
+                    json.dumps(article.also_published_at),
+                    entities,
+                    tagger,
+                    prov,
+                ),
+            )
+
+    def add_also_published_at(self, article_id: str, where: str) -> None:
+        with self.db:
+            row = self.db.execute("SELECT also_published_at FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                return
+            places: list[str] = json.loads(row["also_published_at"])
+            if where not in places:
+                places.append(where)
+                self.db.execute(
+                    "UPDATE articles SET also_published_at = ? WHERE id = ?", (json.dumps(places), article_id)
+                )
+
+    def article_by_text_hash(self, text_hash: str) -> str | None:
+        row = self.db.execute("SELECT id FROM articles WHERE text_hash = ?", (text_hash,)).fetchone()
+        return None if row is None else str(row["id"])
+
+    def get_article(self, article_id: str) -> Article | None:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else _article_from_row(row)
+
+    def articles(self, *, relevant_only: bool = False, batch: int = 256) -> Iterator[Article]:
+        """All articles in id order, streamed in batches (never the whole table in memory)."""
+        condition = "relevant = 1 AND " if relevant_only else ""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT * FROM articles WHERE {condition}id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _article_from_row(row)
+            last = rows[-1]["id"]
+
+    def untagged_ids(self, tagger: str) -> list[str]:
+        """Ids of articles not yet tagged by this exact pipeline name@version."""
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE tagger IS NULL OR tagger != ? ORDER BY id", (tagger,)
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    def texts(self, ids: list[str]) -> list[tuple[str, str]]:
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids).fetchall()
+        by_id = {r["id"]: r["text"] for r in rows}
+        return [(i, by_id[i]) for i in ids if i in by_id]
+
+    def set_entities(self, items: list[tuple[str, list[Entity]]], tagger: str, provenance: dict[str, Any]) -> None:
+        """Store tags for a batch of articles in one transaction."""
+        with self.db:
+            for article_id, entities in items:
+                row = self.db.execute("SELECT provenance FROM articles WHERE id = ?", (article_id,)).fetchone()
+                prov = json.loads(row["provenance"]) if row else {}
+                prov.update(provenance)
+                self.db.execute(
+                    "UPDATE articles SET entities = ?, tagger = ?, provenance = ? WHERE id = ?",
+                    (json.dumps([e.to_dict() for e in entities]), tagger, json.dumps(prov), article_id),
+                )
+
+    def count_articles(self, *, relevant_only: bool = False) -> int:
+        sql = "SELECT COUNT(*) FROM articles" + (" WHERE relevant = 1" if relevant_only else "")
+        return int(self.db.execute(sql).fetchone()[0])
+
+    # rejects ------------------------------------------------------------------------------------
+    def add_reject(self, item: str, stage: str, reason: str) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO rejects (item, stage, reason, at) VALUES (?,?,?,?)",
+                (item, stage, reason, utc_now()),
+            )
+
+    def clear_reject(self, item: str, stage: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, stage))
+
+    def rejects(self) -> list[dict[str, str]]:
+        rows = self.db.execute("SELECT item, stage, reason, at FROM rejects ORDER BY at, item").fetchall()
+        return [dict(r) for r in rows]
+
+    # runs ---------------------------------------------------------------------------------------
+    def start_run(self, command: str) -> int:
+        with self.db:
+            cur = self.db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, utc_now()))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?", (utc_now(), json.dumps(summary), run_id)
+            )
+
+
+def _article_from_row(row: sqlite3.Row) -> Article:
+    prov = json.loads(row["provenance"])
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        source_path=row["source_path"],
+        title=row["title"],
+        authors=json.loads(row["authors"]),
+        published=row["published"],
+        publisher=row["publisher"],
+        original_publisher=row["original_publisher"],
+        language=row["language"],
+        text=row["text"],
+        relevance=float(row["relevance"]),
+        relevant=bool(row["relevant"]),
+        entities=[Entity.from_dict(e) for e in json.loads(row["entities"])],
+        provenance=Provenance(**prov),
+        also_published_at=json.loads(row["also_published_at"]),
+        description=row["description"],
+    )

@@ -1,0 +1,79 @@
+"""Publishing: a Hugging Face dataset folder that `datasets.load_dataset` reads with typed features."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import Settings
+from pipeline.publish import PublishError, publish, release_dir
+from pipeline.run import run_all
+from pipeline.store import Store
+
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def card_header(folder: Path) -> dict:
+    text = (folder / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def test_release_loads_with_typed_features(settings: Settings, tmp_path: Path) -> None:
+    import datasets
+
+    summary = run_all(settings, version="1.0.0")
+    assert summary.release is not None and summary.release["version"] == "1.0.0"
+    folder = release_dir(settings)
+    header = card_header(folder)
+    for key in ("pretty_name", "license", "language", "task_categories", "size_categories", "configs"):
+        assert key in header
+    assert "1.0.0" in (folder / "README.md").read_text(encoding="utf-8")
+    assert "1.0.0" in (folder / "CHANGELOG.md").read_text(encoding="utf-8")
+
+    ds = datasets.load_dataset(str(folder), cache_dir=str(tmp_path / "hf-cache"))
+    train = ds["train"]
+    assert train.num_rows == summary.relevant
+    features = train.features
+    entity = features["entities"]
+    entity_fields = entity.feature if hasattr(entity, "feature") else entity[0]
+    assert entity_fields["label"].dtype == "string"
+    assert entity_fields["start"].dtype == "int32"
+    assert entity_fields["lat"].dtype == "float64"
+    assert features["relevance"].dtype == "float64"
+    first = train[0]
+    assert isinstance(first["entities"], list) and isinstance(first["entities"][0], dict)
+    assert first["text"][first["entities"][0]["start"] : first["entities"][0]["end"]] == first["entities"][0]["text"]
+
+
+def test_versions_are_immutable_and_older_ones_stay_loadable(settings: Settings, tmp_path: Path) -> None:
+    import datasets
+
+    run_all(settings, version="1.0.0")
+    with Store(settings.store.path) as store:
+        with pytest.raises(PublishError, match="already published"):
+            publish(store, settings, "1.0.0")
+        with pytest.raises(PublishError, match="older"):
+            publish(store, settings, "0.9.0")
+        with pytest.raises(PublishError, match="X.Y.Z"):
+            publish(store, settings, "v2")
+        # nothing changed: an automatic version is not published again
+        assert publish(store, settings).get("unchanged") is True
+        # change the data: drop one record, then publish 1.1.0
+        dropped = next(iter(store.articles(relevant_only=True))).id
+        with store.db:
+            store.db.execute("DELETE FROM articles WHERE id = ?", (dropped,))
+        entry = publish(store, settings, "1.1.0")
+        assert entry["removed"] == 1
+    folder = release_dir(settings)
+    cache = str(tmp_path / "hf-cache")
+    newest = datasets.load_dataset(str(folder), cache_dir=cache)["train"]
+    older = datasets.load_dataset(str(folder), "v1.0.0", cache_dir=cache)["train"]
+    assert older.num_rows == newest.num_rows + 1
+    assert dropped in older["id"] and dropped not in newest["id"]
+    configs = {c["config_name"] for c in card_header(folder)["configs"]}
+    assert configs == {"default", "v1.0.0"}
