@@ -21,6 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS minhashes (
     article_id TEXT PRIMARY KEY,
     num_perm INTEGER NOT NULL,
+    scheme TEXT NOT NULL,
     signature BLOB NOT NULL
 );
 """
@@ -55,13 +56,13 @@ class NearDuplicateIndex:
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         store.db.executescript(SCHEMA)
         rows = store.db.execute(
-            "SELECT m.article_id, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
+            "SELECT m.article_id, m.scheme, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
             "WHERE m.num_perm = ?",
             (num_perm,),
         )
-        for article_id, blob in rows:
+        for article_id, scheme, blob in rows:
             hashvalues = np.frombuffer(blob, dtype=np.uint64)
-            self.lsh.insert(article_id, MinHash(num_perm=num_perm, hashvalues=hashvalues))
+            self.lsh.insert(article_id, MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme))
 
     def query(self, text: str, *, exclude: str | None = None) -> str | None:
         """Id of a stored article whose text is a near duplicate of ``text`` (smallest id wins), or None."""
@@ -76,6 +77,6 @@ class NearDuplicateIndex:
         self.lsh.insert(article_id, signature)
         with self.store.db:
             self.store.db.execute(
-                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, signature) VALUES (?,?,?)",
-                (article_id, self.num_perm, signature.hashvalues.astype(np.uint64).tobytes()),
+                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
+                (article_id, self.num_perm, signature.scheme, signature.hashvalues.astype(np.uint64).tobytes()),
             )

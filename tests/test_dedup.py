@@ -1,0 +1,46 @@
+"""Dedup: exact copies and syndicated near-copies become one record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.dedup import NearDuplicateIndex, normalized_text_hash
+from pipeline.records import Article, Provenance
+from pipeline.store import Store
+
+STORY = (
+    "The city council in Leeds voted on Tuesday to suspend a pilot of live facial recognition cameras in the "
+    "city centre after campaigners said the system misidentified shoppers. The police force had installed six "
+    "cameras on poles near the market and said the trial would help find wanted people. Councillors asked for "
+    "an independent review of accuracy and of how long images are kept, and for public notices at every camera. "
+    "A spokesperson for the force said it would cooperate with the review and publish its data protection "
+    "impact assessment within a month."
+)
+
+
+def add(store: Store, article_id: str, text: str) -> None:
+    article = Article(
+        id=article_id, url=None, source_path=None, title=None, authors=[], published=None, publisher=None,
+        original_publisher=None, language="en", text=text, relevance=1.0, relevant=True, entities=[],
+        provenance=Provenance(retrieved_at="2024-01-01T00:00:00Z", sha256="0" * 64, pipeline_version="test"),
+    )
+    store.upsert_article(article, "0" * 64, normalized_text_hash(text))
+
+
+def test_exact_hash_ignores_case_punctuation_and_spacing() -> None:
+    assert normalized_text_hash("Hello,  World!\n") == normalized_text_hash("hello world")
+    assert normalized_text_hash("hello world") != normalized_text_hash("hello there world")
+
+
+def test_near_duplicate_found_and_survives_reopening(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        index = NearDuplicateIndex(store, threshold=0.8, num_perm=128)
+        add(store, "a" * 16, STORY)
+        index.add("a" * 16, STORY)
+        reprint = "This story first appeared in the Yorkshire Courier. " + STORY.replace("Tuesday", "Tuesday,")
+        assert index.query(reprint) == "a" * 16
+        assert index.query("A recipe for lemon cake with flour, sugar, eggs and butter, baked for an hour.") is None
+    with Store(tmp_path / "s.sqlite") as store:
+        reopened = NearDuplicateIndex(store, threshold=0.8, num_perm=128)
+        assert reopened.query(reprint) == "a" * 16
+        assert reopened.query(reprint, exclude="a" * 16) is None

@@ -1,0 +1,51 @@
+"""The SQLite store: idempotent writes, streaming reads, rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.records import Entity, RawInput
+from pipeline.store import Store
+from tests.test_dedup import add
+
+
+def test_raw_inputs_are_stored_once(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        raw = RawInput(source="a.html", data=b"<p>x</p>", kind="html", retrieved_at="2024-01-01T00:00:00Z")
+        assert store.add_raw(raw) is True
+        assert store.add_raw(raw) is False
+        assert [r.sha256 for r in store.pending_raw()] == [raw.sha256]
+        store.set_raw_status(raw.sha256, "extracted")
+        assert list(store.pending_raw()) == []
+        assert store.reset_raw() == 1
+
+
+def test_articles_stream_in_id_order_across_batches(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        for i in range(7):
+            add(store, f"{i:016x}", f"text number {i}")
+        ids = [a.id for a in store.articles(batch=3)]
+        assert ids == sorted(ids) and len(ids) == 7
+
+
+def test_tags_are_kept_when_the_text_is_unchanged(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        add(store, "f" * 16, "Police in Lyon use drones.")
+        entity = Entity(start=10, end=14, text="Lyon", label="LOCATION", country="FR")
+        store.set_entities([("f" * 16, [entity])], "tagger@1", {"spacy_pipeline": "t"})
+        assert store.untagged_ids("tagger@1") == []
+        assert store.untagged_ids("tagger@2") == ["f" * 16]
+        add(store, "f" * 16, "Police in Lyon use drones.")  # re-ingest of the same text keeps the tags
+        stored = store.get_article("f" * 16)
+        assert stored is not None and stored.entities == [entity]
+        add(store, "f" * 16, "Police in Lyon now use drones.")  # changed text drops stale tags
+        assert store.untagged_ids("tagger@1") == ["f" * 16]
+
+
+def test_rejects_replace_and_clear(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_reject("x.txt", "read", "empty file")
+        store.add_reject("x.txt", "read", "binary content")
+        assert [r["reason"] for r in store.rejects()] == ["binary content"]
+        store.clear_reject("x.txt", "read")
+        assert store.rejects() == []
