@@ -33,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: readable anywhere, and docs/CLI.md is generated from it
 )
 out = Console()
 err = Console(stderr=True)
