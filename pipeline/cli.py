@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,7 +154,9 @@ def ingest_cli(
 def tag_cli(
     config: ConfigOption = None,
     store: StoreOption = None,
-    model: Annotated[str | None, typer.Option(help="spaCy pipeline: survnews_base, blank, or an installed one.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="spaCy pipeline: survnews_base, blank, or an installed one.")
+    ] = None,
     retag: Annotated[bool, typer.Option(help="Tag every article again, not only untagged ones.")] = False,
 ) -> None:
     """Tag actors, technologies and locations in every article not yet tagged by this pipeline."""
@@ -274,4 +275,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

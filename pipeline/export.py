@@ -79,7 +79,7 @@ def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(Path(ARTICLE_SCHEMA).read_text(encoding="utf-8"))
     validator_cls = jsonschema.validators.validator_for(schema)
     validator_cls.check_schema(schema)
-    return validator_cls(schema)  # type: ignore[no-any-return]
+    return validator_cls(schema)
 
 
 def validate_record(record: dict[str, Any]) -> None:

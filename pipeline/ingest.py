@@ -159,9 +159,7 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RejectError(
-            "encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from exc
+        raise RejectError("encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
 
 
 def extract(raw: RawInput, settings: Settings) -> Extracted:
@@ -183,9 +181,7 @@ def extract(raw: RawInput, settings: Settings) -> Extracted:
     return extracted
 
 
-def process_pending(
-    store: Store, settings: Settings, progress: ProgressCallback | None = None
-) -> IngestSummary:
+def process_pending(store: Store, settings: Settings, progress: ProgressCallback | None = None) -> IngestSummary:
     """Turn every pending raw input into an article (or a duplicate note, or a reject)."""
     from pipeline.relevance import relevance_score
 
@@ -227,9 +223,7 @@ def process_pending(
                 relevance=round(score, 4),
                 relevant=score >= settings.relevance.threshold,
                 entities=[],
-                provenance=Provenance(
-                    retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__
-                ),
+                provenance=Provenance(retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__),
                 description=extracted.description,
             )
             store.upsert_article(article, raw.sha256, text_hash)

@@ -137,13 +137,9 @@ def publish(
     if version is not None:
         new = parse_version(version)
         if any(v["version"] == version for v in versions) or (folder / "data" / version).exists():
-            raise PublishError(
-                f"version {version} is already published in {folder}; published versions never change"
-            )
+            raise PublishError(f"version {version} is already published in {folder}; published versions never change")
         if latest is not None and new < parse_version(latest["version"]):
-            raise PublishError(
-                f"version {version} is older than the latest published version {latest['version']}"
-            )
+            raise PublishError(f"version {version} is older than the latest published version {latest['version']}")
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / "data" / ".partial"
     if staging.exists():
@@ -152,7 +148,9 @@ def publish(
 
     fingerprint = hashlib.sha256()
     train = SplitStats()
-    _write_shards(_fingerprinted(record_dicts(store), fingerprint), staging, "train", settings.publish.shard_rows, train)
+    _write_shards(
+        _fingerprinted(record_dicts(store), fingerprint), staging, "train", settings.publish.shard_rows, train
+    )
     splits: dict[str, SplitStats] = {"train": train}
     if include_gold:
         gold = SplitStats()
@@ -275,7 +273,7 @@ def dataset_card(settings: Settings, versions: list[dict[str, Any]]) -> str:
         "",
         f"Splits in this version: {splits}. Earlier versions (config names): {older}.",
         "`train` holds the pipeline's records; `gold`, when present, holds articles whose entities were corrected",
-        "by annotators in Label Studio (`entities[].source == \"gold\"`).",
+        'by annotators in Label Studio (`entities[].source == "gold"`).',
         "",
         "## Contents",
         "",

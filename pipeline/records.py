@@ -110,8 +110,5 @@ def article_id(url: str | None, text: str) -> str:
 
     The same story read twice (or from a moved file) keeps its id, so runs are idempotent.
     """
-    if url:
-        key = "url:" + url.strip()
-    else:
-        key = "text:" + " ".join(text.split()).lower()
+    key = "url:" + url.strip() if url else "text:" + " ".join(text.split()).lower()
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -81,17 +81,17 @@ def tagger_key(name: str, version: str) -> str:
     return f"{name}@{version}+survnews{__version__}"
 
 
-def tag_store(
-    store: Store, settings: Settings, progress: Progress = no_progress, *, retag: bool = False
-) -> TagSummary:
+def tag_store(store: Store, settings: Settings, progress: Progress = no_progress, *, retag: bool = False) -> TagSummary:
     """Tag every article not yet tagged by the configured pipeline, streaming texts through ``nlp.pipe``."""
     from pipeline.tag import load_tagger, pipeline_identity, tag_texts
 
     nlp = load_tagger(settings.tagger.model)
     name, version = pipeline_identity(nlp)
     key = tagger_key(name, version)
-    ids = [row[0] for row in store.db.execute("SELECT id FROM articles ORDER BY id")] if retag else (
-        store.untagged_ids(key)
+    ids = (
+        [row[0] for row in store.db.execute("SELECT id FROM articles ORDER BY id")]
+        if retag
+        else (store.untagged_ids(key))
     )
     summary = TagSummary(tagger=key)
     advance = progress("tag", len(ids))
@@ -105,9 +105,7 @@ def tag_store(
 
     batch: list[tuple[str, list[Entity]]] = []
     provenance = {"spacy_pipeline": name, "spacy_pipeline_version": version}
-    for entities in tag_texts(
-        nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process
-    ):
+    for entities in tag_texts(nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process):
         batch.append((queue.popleft(), entities))
         summary.entities.update(e.label for e in entities)
         if len(batch) >= TAG_COMMIT_ROWS:

@@ -1,6 +1,6 @@
 """Write docs/CLI.md from the commands' own --help text (run after changing the CLI; a test checks it is current).
 
-    .venv/bin/python scripts/gen_cli_docs.py
+.venv/bin/python scripts/gen_cli_docs.py
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
 from typing import Any
 
 import typer

@@ -22,7 +22,9 @@ def write_bad_inputs(folder: Path) -> dict[str, str]:
     folder.mkdir()
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.html").write_bytes(bytes(range(256)) * 64)
-    (folder / "latin1.txt").write_bytes("Überwachung in München: die Polizei nutzt Gesichtserkennung.".encode("latin-1"))
+    (folder / "latin1.txt").write_bytes(
+        "Überwachung in München: die Polizei nutzt Gesichtserkennung.".encode("latin-1")
+    )
     (folder / "huge.txt").write_bytes(b"surveillance camera " * 1_100_000)  # about 22 MB
     (folder / "no-article.html").write_bytes(
         b"<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a> <a href='/a'>About</a></nav>"
@@ -48,7 +50,7 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_run_goes_on(tmp_path: Path
 [store]
 path = "store.sqlite"
 [ingest]
-paths = ["{bad}", "{bad / 'missing.html'}", "{good}"]
+paths = ["{bad}", "{bad / "missing.html"}", "{good}"]
 [publish]
 out = "releases"
 """,
@@ -95,7 +97,12 @@ def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_run_summary_json_counts_rejects_by_reason(tmp_path: Path) -> None:
     result = survnews(
-        "run", "--json", "--no-publish", "--store", str(tmp_path / "s.sqlite"), cwd=tmp_path,
+        "run",
+        "--json",
+        "--no-publish",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        cwd=tmp_path,
     )
     # no config: defaults read the sample corpus relative to cwd, which has none here
     assert result.returncode == 0, result.stderr

@@ -49,6 +49,8 @@ def test_verbs_one_by_one(tmp_path: Path) -> None:
 
 
 def test_export_rejects_unknown_format(tmp_path: Path) -> None:
-    result = survnews("export", "--format", "xml", "--out", str(tmp_path / "x"), "--store", str(tmp_path / "s"), cwd=tmp_path)
+    result = survnews(
+        "export", "--format", "xml", "--out", str(tmp_path / "x"), "--store", str(tmp_path / "s"), cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "unknown format" in result.stderr

@@ -20,8 +20,19 @@ STORY = (
 
 def add(store: Store, article_id: str, text: str) -> None:
     article = Article(
-        id=article_id, url=None, source_path=None, title=None, authors=[], published=None, publisher=None,
-        original_publisher=None, language="en", text=text, relevance=1.0, relevant=True, entities=[],
+        id=article_id,
+        url=None,
+        source_path=None,
+        title=None,
+        authors=[],
+        published=None,
+        publisher=None,
+        original_publisher=None,
+        language="en",
+        text=text,
+        relevance=1.0,
+        relevant=True,
+        entities=[],
         provenance=Provenance(retrieved_at="2024-01-01T00:00:00Z", sha256="0" * 64, pipeline_version="test"),
     )
     store.upsert_article(article, "0" * 64, normalized_text_hash(text))
