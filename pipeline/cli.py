@@ -104,8 +104,8 @@ def print_tag(summary: TagSummary) -> None:
 
 def print_run(summary: RunSummary) -> None:
     table = Table(title="survnews run", show_header=False, title_justify="left")
-    table.add_column("what")
-    table.add_column("value")
+    table.add_column("what", no_wrap=True)
+    table.add_column("value", overflow="fold")
     ingest = summary.ingest
     table.add_row("read", str(ingest.read))
     table.add_row("accepted", str(ingest.accepted))
