@@ -107,7 +107,8 @@ def print_run(summary: RunSummary) -> None:
     table.add_column("what", no_wrap=True)
     table.add_column("value", overflow="fold")
     ingest = summary.ingest
-    table.add_row("read", str(ingest.read))
+    table.add_row("inputs read", str(ingest.read))
+    table.add_row("new inputs", f"{ingest.new} (unchanged inputs are skipped)")
     table.add_row("accepted", str(ingest.accepted))
     table.add_row("duplicates merged", str(ingest.duplicates))
     table.add_row("off-topic (kept, flagged)", str(ingest.off_topic))
