@@ -253,6 +253,9 @@ def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
 
 # Commands of the later stages (crawl, train, evaluate, annotate) are registered here.
 # --- registrations begin ---
+from pipeline.crawl import crawl_cli  # noqa: E402
+
+app.command("crawl")(crawl_cli)
 # --- registrations end ---
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import ConfigError
+from pipeline.fetch import CrawlSettings
 
 DEFAULT_CONFIG_NAME = "survnews.toml"
 
@@ -53,12 +54,6 @@ class PublishSettings(Section):
     pretty_name: str = "survnews: news reporting on digital surveillance"
     license: str = "other"
     shard_rows: int = Field(default=10_000, gt=0)
-
-
-class CrawlSettings(Section):
-    """Filled in by the crawl stage (issue 3)."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class AnnotateSettings(Section):
@@ -110,4 +105,8 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     settings.store.path = fix(settings.store.path)
     settings.ingest.paths = [fix(p) for p in settings.ingest.paths]
     settings.publish.out = fix(settings.publish.out)
+    if settings.crawl.warc_dir is not None:
+        settings.crawl.warc_dir = fix(settings.crawl.warc_dir)
+    if settings.crawl.sources_file is not None:
+        settings.crawl.sources_file = fix(settings.crawl.sources_file)
     return settings

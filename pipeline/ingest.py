@@ -114,7 +114,7 @@ def read_inputs(paths: Iterable[Path], max_bytes: int) -> Iterator[RawInput | tu
     """Raw inputs from paths; rejects come back as (item, error) so the caller records them and goes on."""
     for path in iter_paths(paths):
         if path.name.lower().endswith(WARC_SUFFIXES):
-            yield from _read_warc(path)
+            yield from _read_warc(path, max_bytes)
             continue
         try:
             yield read_file(path, max_bytes)
@@ -124,14 +124,11 @@ def read_inputs(paths: Iterable[Path], max_bytes: int) -> Iterator[RawInput | tu
             yield (str(path), RejectError("unreadable", f"cannot read: {exc.strerror or exc}"))
 
 
-def _read_warc(path: Path) -> Iterator[RawInput | tuple[str, RejectError]]:
+def _read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
+    from pipeline.warc import iter_warc_items
+
     try:
-        from pipeline.warc import iter_warc_inputs
-    except ImportError:
-        yield (str(path), RejectError("unsupported", "WARC reading is not available in this build"))
-        return
-    try:
-        yield from iter_warc_inputs(path)
+        yield from iter_warc_items(path, max_bytes)
     except RejectError as exc:
         yield (str(path), exc)
     except Exception as exc:  # a corrupt archive must not stop the run
