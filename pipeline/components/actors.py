@@ -1,0 +1,594 @@
+"""``survnews_actors``: actors from a gazetteer of real public entities, organisation-name patterns and the NER.
+
+* Gazetteer (``schemas/actors.jsonl``): names and aliases of public bodies, companies, NGOs, media and public
+  figures with their type, matched case-sensitively on whole tokens.
+* Patterns: capitalised names ending in an organisation head ("... Public Security Bureau", "... Police
+  Department", "... Holdings Ltd", "Human Rights ...") or opening one ("Ministry of ...", "Department of ...",
+  "University of ..."), and "<place or demonym> police / government".
+* NER: ORG spans are typed by the same head-word rules (unknown: no type); PERSON spans become ``person`` actors
+  with a ``private_person`` flag read from roles in the context (resident, protester vs minister, researcher).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+from spacy.util import ensure_path
+
+from pipeline.components.common import (
+    SCHEMAS_DIR,
+    SurfaceIndex,
+    add_candidate,
+    candidate_attrs,
+    candidates,
+    is_sentence_start,
+    ner_kind,
+    read_jsonl,
+)
+from pipeline.components.common import (
+    doc_text as full_text,
+)
+from pipeline.components.locations import build_index
+
+GAZETTEER_PATH = SCHEMAS_DIR / "actors.jsonl"
+ACTOR_TYPES = (
+    "government", "law_enforcement", "intelligence", "military", "company", "civil_society", "media", "academic",
+    "international_org", "political_party", "person",
+)
+MAX_NAME_TOKENS = 10
+
+# Last words of organisation names -> actor type. Checked longest first, so "Public Security Bureau" wins over "Bureau".
+HEAD_TYPES: dict[tuple[str, ...], str] = {
+    ("Public", "Security", "Bureau"): "law_enforcement",
+    ("Public", "Security", "Department"): "law_enforcement",
+    ("Police", "Department"): "law_enforcement",
+    ("Police", "Service"): "law_enforcement",
+    ("Police", "Force"): "law_enforcement",
+    ("Police", "Bureau"): "law_enforcement",
+    ("Police",): "law_enforcement",
+    ("Constabulary",): "law_enforcement",
+    ("Gendarmerie",): "law_enforcement",
+    ("Sheriff's", "Office"): "law_enforcement",
+    ("Sheriff’s", "Office"): "law_enforcement",
+    ("Sheriff's", "Department"): "law_enforcement",
+    ("Sheriff’s", "Department"): "law_enforcement",
+    ("Border", "Patrol"): "law_enforcement",
+    ("Intelligence", "Agency"): "intelligence",
+    ("Intelligence", "Service"): "intelligence",
+    ("Intelligence", "Bureau"): "intelligence",
+    ("Intelligence", "Directorate"): "intelligence",
+    ("Security", "Service"): "intelligence",
+    ("Signals", "Directorate"): "intelligence",
+    ("Army",): "military",
+    ("Navy",): "military",
+    ("Air", "Force"): "military",
+    ("Armed", "Forces"): "military",
+    ("Defense", "Forces"): "military",
+    ("Defence", "Forces"): "military",
+    ("Ministry",): "government",
+    ("Department",): "government",
+    ("Bureau",): "government",
+    ("Agency",): "government",
+    ("Administration",): "government",
+    ("Commission",): "government",
+    ("Council",): "government",
+    ("Authority",): "government",
+    ("Office",): "government",
+    ("Parliament",): "government",
+    ("Assembly",): "government",
+    ("Court",): "government",
+    ("Tribunal",): "government",
+    ("Government",): "government",
+    ("Committee",): "government",
+    ("Commissioner",): "government",
+    ("Inc",): "company",
+    ("Inc.",): "company",
+    ("Ltd",): "company",
+    ("Ltd.",): "company",
+    ("Limited",): "company",
+    ("LLC",): "company",
+    ("Corp",): "company",
+    ("Corp.",): "company",
+    ("Corporation",): "company",
+    ("Holdings",): "company",
+    ("Group",): "company",
+    ("Co.",): "company",
+    ("PLC",): "company",
+    ("plc",): "company",
+    ("GmbH",): "company",
+    ("AG",): "company",
+    ("S.A.",): "company",
+    ("SpA",): "company",
+    ("Technologies",): "company",
+    ("Telecom",): "company",
+    ("Telecommunications",): "company",
+    ("Industries",): "company",
+    ("Electronics",): "company",
+    ("Foundation",): "civil_society",
+    ("Watch",): "civil_society",
+    ("Coalition",): "civil_society",
+    ("Union",): "civil_society",
+    ("Association",): "civil_society",
+    ("Society",): "civil_society",
+    ("Project",): "civil_society",
+    ("University",): "academic",
+    ("College",): "academic",
+    ("Institute",): "academic",
+    ("Institution",): "academic",
+    ("Academy",): "academic",
+    ("Lab",): "academic",
+    ("Laboratory",): "academic",
+    ("Times",): "media",
+    ("Post",): "media",
+    ("Journal",): "media",
+    ("Herald",): "media",
+    ("Gazette",): "media",
+    ("Tribune",): "media",
+    ("News",): "media",
+    ("Radio",): "media",
+    ("Television",): "media",
+    ("Broadcasting", "Corporation"): "media",
+    ("Party",): "political_party",
+}
+_HEADS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
+    _HEADS_BY_FIRST.setdefault(_words[0], []).append((_words, _type))
+# Names that mark civil society whatever their head word ("Council for Civil Liberties").
+CIVIL_SOCIETY_MARKERS = ("Civil Liberties", "Human Rights", "Digital Rights", "Rights Watch", "Privacy", "Freedom")
+# Legal instruments look like organisation names but are not actors ("Privacy Act", "Investigatory Powers Bill").
+LEGAL_WORDS = {"Act", "Bill", "Law", "Directive", "Regulation", "Convention", "Code", "Amendment", "Treaty", "Charter",
+               "Order", "Rule", "Rules", "Decree", "Ordinance", "Protocol", "Statute", "Constitution"}
+
+# Heads that take a complement: "Ministry of Public Security", "University of Toronto".
+OPENING_HEADS = {
+    "Ministry", "Department", "Bureau", "Office", "Agency", "Commission", "Council", "Court", "University", "Institute",
+    "Academy", "College", "Committee", "Administration", "Authority", "Center", "Centre", "School", "Federation",
+    "Foundation", "Association", "Society", "Union", "Coalition", "League", "Board", "Secretary", "Commissioner",
+    "Organization", "Organisation",
+}
+CONNECTORS = {"of", "for", "and", "on", "&", "de"}
+# Capitalised words that start a sentence or a clause without being part of a name.
+NON_NAME_WORDS = {
+    "The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From", "With", "And", "But",
+    "Or", "As", "When", "While", "After", "Before", "Since", "If", "Although", "Meanwhile", "Last", "Next", "Yesterday",
+    "Today", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
+    "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Former",
+    "Then", "Now", "Also", "Both", "Each", "Every", "Some", "Many", "Most", "Several", "Other", "Another", "Its",
+    "Their", "His", "Her", "Our", "Your", "My", "According", "Under", "Over", "All", "Local", "Calls",
+}
+HUMAN_RIGHTS_OPENERS = (("Human", "Rights"), ("Civil", "Liberties"), ("Digital", "Rights"), ("Privacy",))
+_OPENER_FIRST_WORDS = {opener[0] for opener in HUMAN_RIGHTS_OPENERS}
+# "<place> police": a generic word made specific by a place ("Beijing police", "the Chinese government").
+LOWER_HEADS = {"police": "law_enforcement", "government": "government", "military": "military", "army": "military"}
+ADMIN_WORDS = {"city", "municipal", "provincial", "district", "county", "state", "local", "federal", "central",
+               "national", "regional", "metropolitan", "prefectural", "village", "town", "township"}
+
+PUBLIC_ROLES = {
+    "minister", "president", "premier", "chancellor", "secretary", "spokesperson", "spokesman", "spokeswoman",
+    "senator", "congressman", "congresswoman", "lawmaker", "legislator", "mp", "governor", "mayor", "official",
+    "officials", "commissioner", "director", "chief", "chairman", "chairwoman", "chair", "ceo", "cto", "cfo",
+    "founder", "co-founder", "executive", "head", "leader", "researcher", "professor", "scholar", "analyst",
+    "expert", "lawyer", "attorney", "judge", "prosecutor", "ambassador", "diplomat", "general", "colonel",
+    "commander", "king", "queen", "prince", "journalist", "reporter", "correspondent", "editor", "activist",
+    "dissident", "campaigner", "advocate", "representative", "rep.", "sen.", "gov.", "dr.", "prof.", "officer",
+    "inspector", "superintendent", "sheriff", "dean", "author", "economist", "fellow", "vice",
+    "deputy", "party", "policeman", "detective", "investigator", "technologist", "consultant", "partner", "manager",
+    "adviser", "advisor", "counsel", "whistleblower", "billionaire", "entrepreneur", "politician", "candidate",
+    "mep", "councillor", "peer", "qc", "kc", "justice", "lord", "lady", "sir", "baroness", "dame",
+}
+PRIVATE_ROLES = {
+    "resident", "residents", "protester", "protestor", "demonstrator", "villager", "citizen", "student", "worker",
+    "employee", "driver", "shopkeeper", "volunteer", "source", "user", "customer", "mother", "father", "son",
+    "daughter", "wife", "husband", "relative", "neighbour", "neighbor", "victim", "patient", "farmer", "teenager",
+    "surnamed", "surname", "pseudonym", "anonymity", "nephew", "niece", "grandmother", "grandfather", "friend",
+    "passenger", "tenant", "shopper", "commuter", "homeowner", "parent", "pensioner", "retiree", "local",
+}
+PUBLIC_TITLES = {
+    "justice", "judge", "lord", "lady", "sir", "dame", "dr", "prof", "professor", "senator", "sen", "rep",
+    "president", "minister", "governor", "mayor", "general", "gen", "col", "commissioner", "chief", "inspector",
+    "superintendent", "detective", "sheriff", "ambassador", "king", "queen", "prince", "princess", "pope", "cardinal",
+    "bishop", "rabbi", "imam", "chancellor", "premier", "secretary", "congressman", "congresswoman", "councillor",
+    "councilman", "councilwoman", "mp", "mep",
+}
+ANONYMITY_PHRASES = ("not his real name", "not her real name", "asked not to be named", "declined to be named",
+                     "only gave", "gave only", "declined to give", "requested anonymity", "spoke on condition")
+ROLE_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    name: str
+    actor_type: str
+    country: str | None
+    sentence_start: bool = True  # False: also a common word ("Oracle"), not trusted as a sentence's first word
+
+
+def load_gazetteer(path: str | Path | None = None) -> list[dict[str, Any]]:
+    rows = read_jsonl(Path(path) if path else GAZETTEER_PATH)
+    for row in rows:
+        if row.get("type") not in ACTOR_TYPES:
+            raise ValueError(f"gazetteer entry {row.get('name')!r}: unknown type {row.get('type')!r}")
+    return rows
+
+
+class ActorTagger:
+    """Adds ACTOR candidates from the gazetteer, organisation patterns and NER ORG/PERSON spans."""
+
+    def __init__(self, nlp: Language, name: str, gazetteer_path: str | None = None, use_ner: bool = True,
+                 patterns: bool = True) -> None:
+        self.name = name
+        self.use_ner = use_ner
+        self.patterns = patterns
+        self.rows = load_gazetteer(gazetteer_path)
+        self._build()
+        self.locations = build_index()
+
+    def _build(self) -> None:
+        self.index: dict[str, GazetteerEntry] = {}
+        self.lower_index: dict[str, GazetteerEntry] = {}
+        self.surfaces = SurfaceIndex(())
+        for row in self.rows:
+            entry = GazetteerEntry(row["name"], row["type"], row.get("country"), row.get("sentence_start", True))
+            for surface in [row["name"], *row.get("aliases", [])]:
+                self.index.setdefault(surface, entry)
+                self.index.setdefault(surface.replace("'", "’"), entry)
+                if len(surface) > 4 and not surface.isupper():  # for typing NER spans: "Metropolitan police"
+                    self.lower_index.setdefault(surface.lower(), entry)
+        self.surfaces = SurfaceIndex(self.index)
+
+    # -- main -----------------------------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        taken: list[tuple[int, int]] = []
+        for start, end, entry in self._gazetteer_matches(doc):
+            taken.append((start, end))
+            add_candidate(doc, start, end, "ACTOR", actor_type=entry.actor_type, country=entry.country,
+                          private_person=False if entry.actor_type == "person" else None, source="gazetteer")
+        if self.patterns:
+            for start, end, actor_type, country in self._pattern_matches(doc):
+                # A pattern name that contains a gazetteer name ("Tencent Holdings Ltd") is the fuller name.
+                taken.append((start, end))
+                add_candidate(doc, start, end, "ACTOR", actor_type=actor_type, country=country, source="pattern")
+        if self.use_ner:
+            self._add_ner_actors(doc)
+        return doc
+
+    def _gazetteer_matches(self, doc: Doc) -> list[tuple[int, int, GazetteerEntry]]:
+        out: list[tuple[int, int, GazetteerEntry]] = []
+        i = 0
+        n = len(doc)
+        doc_text = full_text(doc)
+        while i < n:
+            if not doc[i].text[:1].isalnum():
+                i += 1
+                continue
+            hit: tuple[int, GazetteerEntry] | None = None
+            for j, text in self.surfaces.spans_from(doc, i, doc_text):
+                entry = self.index.get(text)
+                if entry is not None:
+                    hit = (j, entry)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            end, entry = hit
+            if not entry.sentence_start and is_sentence_start(doc, i):
+                i += 1
+                continue
+            out.append((i, end, entry))
+            i = end
+        return out
+
+    def _pattern_matches(self, doc: Doc) -> list[tuple[int, int, str, str | None]]:
+        out: list[tuple[int, int, str, str | None]] = []
+        for token in doc:
+            head = self._head_at(doc, token.i)
+            if head is not None:
+                head_end, actor_type = head
+                span = self._expand_name(doc, token.i, head_end, actor_type)
+                if span is not None:
+                    out.append(self._typed(doc, span[0], span[1], actor_type))
+            lower_type = LOWER_HEADS.get(token.text)
+            if lower_type is not None:
+                prefix = self._place_prefix(doc, token.i)
+                if prefix is not None:
+                    out.append((prefix[0], token.i + 1, lower_type, prefix[1]))
+        for start in range(len(doc)):
+            if doc[start].text not in _OPENER_FIRST_WORDS:
+                continue
+            for opener in HUMAN_RIGHTS_OPENERS:
+                if tuple(t.text for t in doc[start:start + len(opener)]) == opener:
+                    end = start + len(opener)
+                    while end < len(doc) and _is_name_token(doc[end]) and doc[end].text not in NON_NAME_WORDS:
+                        end += 1
+                    if end > start + len(opener) and doc[end - 1].text not in LEGAL_WORDS:
+                        out.append(self._typed(doc, start, end, "civil_society"))
+        return _longest_first(out)
+
+    def _typed(self, doc: Doc, start: int, end: int, actor_type: str) -> tuple[int, int, str, str | None]:
+        """Type and country of a pattern name: a known name at its end ("US National Security Agency") decides,
+        then civil-society markers, then the head word."""
+        for k in range(start, end):
+            entry = self.index.get(doc[k:end].text)
+            if entry is not None:
+                return (start, end, entry.actor_type, entry.country or self._country_of(doc, start, end))
+        text = doc[start:end].text
+        if actor_type not in {"law_enforcement", "intelligence", "military"} and any(
+            marker in text for marker in CIVIL_SOCIETY_MARKERS
+        ):
+            actor_type = "civil_society"
+        return (start, end, actor_type, self._country_of(doc, start, end))
+
+    def _head_at(self, doc: Doc, i: int) -> tuple[int, str] | None:
+        for words, actor_type in _HEADS_BY_FIRST.get(doc[i].text, ()):
+            end = i + len(words)
+            if end <= len(doc) and tuple(t.text for t in doc[i:end]) == words:
+                return end, actor_type
+        return None
+
+    def _expand_name(self, doc: Doc, head_start: int, head_end: int, actor_type: str) -> tuple[int, int] | None:
+        start = head_start
+        while start > 0:
+            prev = doc[start - 1]
+            if not _is_name_token(prev) or prev.text in NON_NAME_WORDS:
+                break
+            if is_sentence_start(doc, start - 1) and prev.text in NON_NAME_WORDS:
+                break
+            start -= 1
+        end = head_end
+        head_word = doc[head_end - 1].text
+        if head_word in OPENING_HEADS or doc[head_start].text in OPENING_HEADS:
+            end = _expand_complement(doc, head_end)
+        if start == head_start and end == head_end:
+            return None  # a bare head word ("Police", "the Ministry") names nothing in particular
+        # "State Council" at a sentence start is still fine; a lone generic word before the head is not a name.
+        return (start, end)
+
+    def _place_prefix(self, doc: Doc, head_i: int) -> tuple[int, str | None] | None:
+        """'Beijing police', 'the Chinese government', 'Qingshan district government' -> (start, country)."""
+        start = head_i
+        while start > 0 and doc[start - 1].lower_ in ADMIN_WORDS:
+            start -= 1
+        name_end = start
+        while start > 0 and _is_name_token(doc[start - 1]) and doc[start - 1].text not in NON_NAME_WORDS:
+            start -= 1
+        if start == name_end:
+            return None
+        name = doc[start:name_end].text
+        if name in self.locations.demonyms:
+            return (start, self.locations.demonyms[name])
+        for place in candidates(doc, "LOCATION"):  # the reading the location component chose in this article
+            if (place.start, place.end) == (start, name_end):
+                return (start, candidate_attrs(place).get("country"))
+        places = self.locations.places.get(name)
+        if places:
+            return (start, min(places, key=lambda p: p.rank()).country)
+        if name_end < head_i:  # "Qingshan district government": an administrative word vouches for the name
+            return (start, None)
+        return None
+
+    def _country_of(self, doc: Doc, start: int, end: int) -> str | None:
+        for i in range(start, end):
+            for j in range(min(end, i + 4), i, -1):
+                text = doc[i:j].text
+                if text in self.locations.demonyms:
+                    return self.locations.demonyms[text]
+                places = self.locations.places.get(text)
+                if places and text not in self.locations.never and text not in self.locations.context_required:
+                    return min(places, key=lambda p: p.rank()).country
+        return None
+
+    # -- NER ------------------------------------------------------------------------------------------------
+    def _add_ner_actors(self, doc: Doc) -> None:
+        persons: list[Span] = []
+        person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
+        located = {(c.start, c.end) for c in candidates(doc, "LOCATION") if candidate_attrs(c).get("source") != "ner"}
+        for ent in doc.ents:
+            kind = ner_kind(ent)
+            span = _trim(ent)
+            if span is None or not span.text[:1].isupper() or any(ch.isdigit() for ch in span.text):
+                continue  # "COVID-19", "the", lowercase fragments
+            if kind == "LOC" and (span.start, span.end) not in located and all(t.is_title for t in span) \
+                    and any(t.text in person_words for t in span) and not _is_person_ent(ent):
+                kind = "PERSON"  # "Cao Yongchang" read as a place, while "Cao" is a person elsewhere in the text
+            if kind not in {"ORG", "PERSON"}:
+                continue
+            if len(span) == 1 and (span.text in NON_NAME_WORDS or span.text in _HEADS_BY_FIRST
+                                   or span.text.lower() in LOWER_HEADS):
+                continue  # a bare "Police" or "Ministry" names nothing in particular
+            if span[-1].text.title() in LEGAL_WORDS:
+                continue  # "Investigatory Powers Act": a law, not an actor
+            if kind == "PERSON" and len(span) == 1 and (
+                _is_group_word(span.text, self.locations.demonyms) or span.text.lower() in NOT_PEOPLE
+            ):
+                continue  # "Muslims", "Americans": groups; "Covid", "Brexit": events, not named people
+            if kind == "PERSON":
+                entry = self.index.get(span.text)
+                if entry is not None:
+                    continue  # the gazetteer already has it
+                persons.append(span)
+                continue
+            entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
+            actor_type = entry.actor_type if entry else self.type_of_org(span)
+            add_candidate(doc, span.start, span.end, "ACTOR", actor_type=actor_type,
+                          country=entry.country if entry else self._country_of(doc, span.start, span.end),
+                          source="ner")
+        flags = {id(span): private_person_flag(span) for span in persons}
+        # A person is one person through the article: other mentions of the same name, and later surname-only
+        # mentions ("Zhang said"), take the flag that the context gave one mention ("Zhang Maolin, a resident").
+        by_name: dict[str, bool] = {}
+        by_name_part: dict[str, bool] = {}
+        for span in persons:
+            flag = flags[id(span)]
+            if flag is not None:
+                by_name.setdefault(span.text, flag)
+                if len(span) > 1:
+                    for token in span:
+                        by_name_part.setdefault(token.text, flag)
+        for span in persons:
+            flag = flags[id(span)]
+            if flag is None:
+                flag = by_name.get(span.text)
+            if flag is None and len(span) == 1:
+                flag = by_name_part.get(span.text)
+            add_candidate(doc, span.start, span.end, "ACTOR", actor_type="person", private_person=flag, source="ner")
+
+    def type_of_org(self, span: Span) -> str | None:
+        # Case-insensitive on head words: the news writes "Metropolitan police", "Labour party".
+        words = tuple(t.text if t.text.isupper() else t.text.title() for t in span)
+        for heads, actor_type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
+            n = len(heads)
+            for i in range(len(words) - n + 1):
+                if words[i:i + n] == heads:
+                    return actor_type
+        for opener in HUMAN_RIGHTS_OPENERS:
+            if words[: len(opener)] == opener:
+                return "civil_society"
+        return None
+
+    # -- serialisation: the gazetteer travels with a saved pipeline ---------------------------------------------
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "gazetteer.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ActorTagger:
+        self.rows = load_gazetteer(ensure_path(path) / "gazetteer.jsonl")
+        self._build()
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps(self.rows, ensure_ascii=False).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> ActorTagger:
+        self.rows = json.loads(data.decode("utf-8"))
+        self._build()
+        return self
+
+
+GROUP_WORDS = {"Muslim", "Christian", "Jew", "Hindu", "Buddhist", "Sikh", "Catholic", "Protestant", "Democrat",
+               "Republican", "Conservative", "Liberal", "Tory", "Brit", "Kurd", "Arab", "Latino", "Asian", "Black"}
+
+
+# Capitalised words a small NER often reads as people's names.
+NOT_PEOPLE = {"covid", "coronavirus", "ebola", "sars", "mers", "brexit", "internet", "god", "allah"}
+
+
+def _is_group_word(text: str, demonyms: dict[str, str | None]) -> bool:
+    singular = text[:-1] if text.endswith("s") else text
+    return singular in GROUP_WORDS or singular in demonyms or text in demonyms
+
+
+def _is_person_ent(span: Span) -> bool:
+    return ner_kind(span) == "PERSON"
+
+
+def _is_name_token(token: Token) -> bool:
+    text = token.text
+    if text in {"'s", "’s"}:
+        return False
+    return text[:1].isupper() or (text[:1].isdigit() and len(text) <= 4) or text in {"&"}
+
+
+def _expand_complement(doc: Doc, end: int) -> int:
+    """After an opening head, take 'of/for/on (the) <Name> (and <Name>)' while names continue."""
+    best = end
+    i = end
+    while i < len(doc) and doc[i].lower_ in CONNECTORS:
+        if i == end and doc[i].lower_ in {"and", "&"}:
+            break  # "the Agency and the UK": "and" only continues a complement ("of Industry and Information ...")
+        j = i + 1
+        if j < len(doc) and doc[j].lower_ == "the" and doc[i].lower_ not in {"and", "&"}:
+            j += 1
+        k = j
+        # Another organisation head starts a second name: "Ministry of X and the Department of Y".
+        while (k < len(doc) and _is_name_token(doc[k]) and doc[k].text not in NON_NAME_WORDS
+               and not (k == j and doc[k].text in OPENING_HEADS)):
+            k += 1
+        if k == j:
+            break
+        best = k
+        i = k
+    return best
+
+
+def _longest_first(found: list[tuple[int, int, str, str | None]]) -> list[tuple[int, int, str, str | None]]:
+    found = sorted(found, key=lambda m: (-(m[1] - m[0]), m[0]))
+    used: set[int] = set()
+    out: list[tuple[int, int, str, str | None]] = []
+    for start, end, actor_type, country in found:
+        if any(i in used for i in range(start, end)):
+            continue
+        used.update(range(start, end))
+        out.append((start, end, actor_type, country))
+    return sorted(out)
+
+
+def _trim(span: Span) -> Span | None:
+    doc = span.doc
+    start, end = span.start, span.end
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
+        end -= 1
+    return doc[start:end] if end > start else None
+
+
+def private_person_flag(span: Span) -> bool | None:
+    """True for a named private individual, False for an official or public figure, None when the text does not say.
+
+    Reads the role words nearest to the name in its sentence: "Zhang, a resident of ..." (private),
+    "Former employee Cao ..." (private), "Wang, senior researcher at ..." (public).
+    """
+    doc = span.doc
+    sent = span.sent if doc.has_annotation("SENT_START") else doc[max(0, span.start - 30):span.end + 30]
+    context = sent.text.lower()
+    if any(phrase in context for phrase in ANONYMITY_PHRASES):
+        return True
+    if span[0].lower_.rstrip(".") in PUBLIC_TITLES:
+        return False  # "Justice Burton", "Lady Jones", "Sen. Wyden" (the NER may include the title)
+    # Role words count before the name ("Former employee Cao", "Interior minister Berg") back to the clause start,
+    # and after it only in apposition ("Zhou, a resident of ..."), not as the object of a verb ("Zhou said officers").
+    window: list[Token] = []
+    for i in range(span.start - 1, max(sent.start, span.start - ROLE_WINDOW) - 1, -1):
+        if doc[i].text in _CLAUSE_BREAKS:
+            break
+        window.append(doc[i])
+    if span.end < sent.end and doc[span.end].text in {",", "("}:
+        for i in range(span.end + 1, min(sent.end, span.end + 1 + ROLE_WINDOW)):
+            if doc[i].text in _CLAUSE_BREAKS:
+                break
+            window.append(doc[i])
+    best: tuple[int, bool] | None = None
+    for token in window:
+        word = token.lower_
+        if word not in PRIVATE_ROLES and word not in PUBLIC_ROLES and word.endswith("s"):
+            word = word[:-1]  # "MPs", "officials", "protesters"
+        distance = span.start - token.i if token.i < span.start else token.i - span.end + 1
+        if word in PRIVATE_ROLES:
+            verdict = True
+        elif word in PUBLIC_ROLES:
+            verdict = False
+        else:
+            continue
+        if best is None or distance < best[0]:
+            best = (distance, verdict)
+    return best[1] if best else None
+
+
+_CLAUSE_BREAKS = {",", ".", ";", ":", "“", "”", '"', "(", ")", "—", "–", "said", "says", "told"}
+
+
+@Language.factory(
+    "survnews_actors",
+    default_config={"gazetteer_path": None, "use_ner": True, "patterns": True},
+)
+def make_actor_tagger(nlp: Language, name: str, gazetteer_path: str | None, use_ner: bool,
+                      patterns: bool) -> ActorTagger:
+    return ActorTagger(nlp, name, gazetteer_path, use_ner, patterns)
