@@ -1,0 +1,448 @@
+"""Measure entity tagging against gold annotations: precision, recall and F1 per label, exact and overlap.
+
+Gold comes as a Label Studio export (JSON, or the JSON_MIN shape), as our JSONL (``{"text", "entities": [{"start",
+"end", "label"}]}``), or, for the base NER's PERSON/ORG/LOC, as a spaCy DocBin or an IOB1/IOB2 file.
+
+The scoring core (:func:`score_spans`) takes plain character-span lists, so it is independent of any model:
+
+- *exact*: a prediction is right when start, end and label equal a gold span's;
+- *overlap*: a prediction is right when it shares at least one character with a gold span of the same label.
+  Matching is one-to-one (largest overlaps first), so one long prediction cannot claim two gold spans.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import RejectError, SurvnewsError
+
+BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
+# Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels; NORP and the rest are not scored.
+NER_LABEL_MAP: dict[str, str] = {"PERSON": "PERSON", "PER": "PERSON", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC",
+                                 "FAC": "LOC"}
+ALL = "ALL"  # the micro-averaged row over every label
+
+Mode = Literal["auto", "entities", "ner"]
+
+
+@dataclass(frozen=True, order=True)
+class CharSpan:
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class GoldDoc:
+    text: str
+    spans: list[CharSpan]
+    id: str | None = None
+
+
+@dataclass
+class LabelScore:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: LabelScore) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn, "gold": self.tp + self.fn, "predicted": self.tp + self.fp}
+
+
+@dataclass
+class Scores:
+    """Per-label counts for both matching modes; ``ALL`` is the micro average."""
+
+    exact: dict[str, LabelScore] = field(default_factory=dict)
+    overlap: dict[str, LabelScore] = field(default_factory=dict)
+    docs: int = 0
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted(k for k in self.exact if k != ALL)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"docs": self.docs,
+                "exact": {k: v.to_dict() for k, v in self.exact.items()},
+                "overlap": {k: v.to_dict() for k, v in self.overlap.items()}}
+
+
+# ---------------------------------------------------------------- scoring core
+
+
+def _match_exact(gold: Sequence[CharSpan], predicted: Sequence[CharSpan]) -> int:
+    remaining = list(gold)
+    hits = 0
+    for span in predicted:
+        if span in remaining:
+            remaining.remove(span)
+            hits += 1
+    return hits
+
+
+def _match_overlap(gold: Sequence[CharSpan], predicted: Sequence[CharSpan]) -> int:
+    pairs = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(predicted):
+            shared = min(g.end, p.end) - max(g.start, p.start)
+            if shared > 0:
+                pairs.append((shared, gi, pi))
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    for _shared, gi, pi in pairs:
+        if gi not in used_gold and pi not in used_pred:
+            used_gold.add(gi)
+            used_pred.add(pi)
+    return len(used_gold)
+
+
+def score_spans(gold: Sequence[Iterable[CharSpan]], predicted: Sequence[Iterable[CharSpan]],
+                labels: Iterable[str] | None = None) -> Scores:
+    """Score predicted spans against gold spans, document by document (both lists in the same order).
+
+    ``labels`` restricts the scored labels (spans of other labels are ignored on both sides); by default every
+    label seen in gold or predictions is scored.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold documents but {len(predicted)} predicted")
+    wanted = set(labels) if labels is not None else None
+    scores = Scores(docs=len(gold))
+    for gold_doc, pred_doc in zip(gold, predicted, strict=True):
+        gold_spans = [s for s in gold_doc if wanted is None or s.label in wanted]
+        pred_spans = [s for s in pred_doc if wanted is None or s.label in wanted]
+        for label in {s.label for s in gold_spans} | {s.label for s in pred_spans}:
+            g = [s for s in gold_spans if s.label == label]
+            p = [s for s in pred_spans if s.label == label]
+            for table, hits in ((scores.exact, _match_exact(g, p)), (scores.overlap, _match_overlap(g, p))):
+                table.setdefault(label, LabelScore()).add(LabelScore(tp=hits, fp=len(p) - hits, fn=len(g) - hits))
+    for label in wanted or ():
+        scores.exact.setdefault(label, LabelScore())
+        scores.overlap.setdefault(label, LabelScore())
+    for table in (scores.exact, scores.overlap):
+        total = LabelScore()
+        for score in table.values():
+            total.add(score)
+        ordered = dict(sorted(table.items()))
+        table.clear()
+        table.update(ordered)
+        table[ALL] = total
+    return scores
+
+
+# ---------------------------------------------------------------- gold loading
+
+
+def _align(text: str, start: int, end: int, surface: str | None) -> tuple[int, int] | None:
+    """Character offsets in ``text`` for a span, trusting ``surface`` when the offsets disagree with it.
+
+    Label Studio counts offsets in UTF-16 code units (JavaScript strings), which differ from Python's after an
+    emoji or other astral character; such spans are re-found by their text near the given position.
+    """
+    if 0 <= start < end <= len(text) and (not surface or text[start:end] == surface):
+        return start, end
+    if not surface:
+        return None
+    candidates = [i for i in _find_all(text, surface)]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda i: abs(i - start))
+    return best, best + len(surface)
+
+
+def _find_all(text: str, needle: str) -> Iterable[int]:
+    pos = text.find(needle)
+    while pos >= 0:
+        yield pos
+        pos = text.find(needle, pos + 1)
+
+
+def _spans_from_results(text: str, results: Iterable[Any], where: str) -> list[CharSpan]:
+    spans: list[CharSpan] = []
+    for result in results:
+        if not isinstance(result, dict):
+            raise RejectError("gold", f"{where}: an annotation result is not an object")
+        value = result.get("value", result)  # JSON_MIN puts start/end/labels at the top level
+        if not isinstance(value, dict) or "start" not in value or "end" not in value:
+            continue  # relations, choices, text areas: not entity spans
+        span_labels = value.get("labels") or ([value["label"]] if "label" in value else [])
+        try:
+            start, end = int(value["start"]), int(value["end"])
+        except (TypeError, ValueError):
+            raise RejectError("gold", f"{where}: span offsets are not integers: {value!r:.80}") from None
+        aligned = _align(text, start, end, value.get("text"))
+        if aligned is None:
+            raise RejectError("gold", f"{where}: span {start}-{end} lies outside the text or does not match it")
+        spans.extend(CharSpan(aligned[0], aligned[1], str(label)) for label in span_labels)
+    return sorted(spans)
+
+
+def _task_text(data: dict[str, Any], where: str) -> str:
+    text = data.get("text")
+    if isinstance(text, str):
+        return text
+    strings = [v for v in data.values() if isinstance(v, str) and len(v) > 0]
+    if len(strings) == 1:
+        return strings[0]
+    raise RejectError("gold", f"{where}: no data.text in the task")
+
+
+def _chosen_annotation(annotations: list[Any]) -> dict[str, Any] | None:
+    """The annotation to score: a ground-truth one if marked, else the latest that was not cancelled."""
+    usable = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
+    if not usable:
+        return None
+    marked = [a for a in usable if a.get("ground_truth")]
+    pool = marked or usable
+    return max(pool, key=lambda a: str(a.get("updated_at") or a.get("created_at") or ""))
+
+
+def _label_studio_task(task: dict[str, Any], where: str) -> GoldDoc | None:
+    task_id = str(task["id"]) if "id" in task else None
+    if isinstance(task.get("data"), dict) and "annotations" in task:
+        annotation = _chosen_annotation(task.get("annotations") or [])
+        if annotation is None:
+            return None  # not annotated yet: unknown, not "no entities"
+        text = _task_text(task["data"], where)
+        return GoldDoc(text, _spans_from_results(text, annotation.get("result") or [], where), task_id)
+    # JSON_MIN: data fields at the top level, each control's regions under its name.
+    min_text = task.get("text")
+    if not isinstance(min_text, str):
+        raise RejectError("gold", f"{where}: neither data/annotations (JSON export) nor text (JSON_MIN)")
+    regions = [r for key, value in task.items() if key != "text" and isinstance(value, list)
+               for r in value if isinstance(r, dict) and "start" in r and "end" in r]
+    return GoldDoc(min_text, _spans_from_results(min_text, regions, where), task_id)
+
+
+def _jsonl_doc(record: dict[str, Any], where: str) -> GoldDoc:
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise RejectError("gold", f"{where}: no text")
+    entities = record.get("entities", [])
+    if not isinstance(entities, list):
+        raise RejectError("gold", f"{where}: entities is not a list")
+    spans = _spans_from_results(text, entities, where)
+    return GoldDoc(text, spans, str(record["id"]) if "id" in record else None)
+
+
+def load_gold(path: str | Path) -> list[GoldDoc]:
+    """Read gold documents from a Label Studio JSON / JSON_MIN export or from our JSONL.
+
+    Tasks without a usable (non-cancelled) annotation are left out. A malformed file or span raises
+    :class:`RejectError` with a one-line reason naming the item.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RejectError("missing", f"{path}: cannot read gold file: {exc}") from None
+    stripped = raw.lstrip()
+    if not stripped:
+        raise RejectError("empty", f"{path}: gold file is empty")
+    docs: list[GoldDoc] = []
+    if stripped.startswith("["):
+        try:
+            tasks = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise RejectError("gold", f"{path}: not valid JSON: {exc}") from None
+        for index, task in enumerate(tasks):
+            if not isinstance(task, dict):
+                raise RejectError("gold", f"{path}[{index}]: a task is not an object")
+            doc = _label_studio_task(task, f"{path}[{index}]")
+            if doc is not None:
+                docs.append(doc)
+        return docs
+    for lineno, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RejectError("gold", f"{path}:{lineno}: not valid JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise RejectError("gold", f"{path}:{lineno}: a line is not an object")
+        if "data" in record and "annotations" in record:  # a Label Studio task written one per line
+            doc = _label_studio_task(record, f"{path}:{lineno}")
+            if doc is not None:
+                docs.append(doc)
+        else:
+            docs.append(_jsonl_doc(record, f"{path}:{lineno}"))
+    return docs
+
+
+def load_ner_gold(path: str | Path) -> list[GoldDoc]:
+    """Gold PERSON/ORG/LOC documents from a spaCy DocBin (``.spacy``) or an IOB1/IOB2 CoNLL-like file."""
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    from pipeline.ner_corpora import iob_file_to_docs
+
+    path = Path(path)
+    if not path.is_file():
+        raise RejectError("missing", f"{path}: gold file not found")
+    vocab = Vocab()
+    docs = (list(DocBin().from_disk(path).get_docs(vocab)) if path.suffix == ".spacy"
+            else iob_file_to_docs(path, vocab))
+    return [GoldDoc(doc.text, sorted(CharSpan(e.start_char, e.end_char, e.label_) for e in doc.ents))
+            for doc in docs]
+
+
+# ---------------------------------------------------------------- predictions
+
+SpanPredictor = Callable[[list[str]], list[list[CharSpan]]]
+
+
+def ner_predictor(nlp: Any, *, batch_size: int = 64,
+                  label_map: dict[str, str] = NER_LABEL_MAP) -> SpanPredictor:
+    """Raw ``doc.ents`` of a spaCy pipeline, labels mapped to PERSON/ORG/LOC (others dropped)."""
+
+    def predict(texts: list[str]) -> list[list[CharSpan]]:
+        return [[CharSpan(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
+                for doc in nlp.pipe(texts, batch_size=batch_size)]
+
+    return predict
+
+
+def entity_predictor(nlp: Any) -> SpanPredictor:
+    """ACTOR / TECHNOLOGY / LOCATION entities from the survnews tagger (``pipeline.tag``)."""
+    from pipeline.tag import tag_texts  # the tagging stage; imported late so scoring works without it
+
+    def predict(texts: list[str]) -> list[list[CharSpan]]:
+        return [[CharSpan(e.start, e.end, e.label) for e in entities] for entities in tag_texts(nlp, texts)]
+
+    return predict
+
+
+def _gold_mode(gold_docs: Sequence[GoldDoc]) -> Literal["entities", "ner"]:
+    labels = {s.label for d in gold_docs for s in d.spans}
+    return "ner" if labels and labels <= set(BASE_LABELS) else "entities"
+
+
+def evaluate_pipeline(nlp_or_tagger: Any, gold_docs: Sequence[GoldDoc], *, mode: Mode = "auto",
+                      labels: Iterable[str] | None = None) -> Scores:
+    """Run a pipeline on the gold texts and score its spans.
+
+    ``nlp_or_tagger`` is a loaded spaCy pipeline, a model name/path (loaded with ``pipeline.tag.load_tagger`` for
+    entities, or as a spaCy pipeline for ``ner``), or a function from texts to span lists. ``mode`` "entities"
+    scores survnews ACTOR/TECHNOLOGY/LOCATION, "ner" the raw PERSON/ORG/LOC; "auto" picks "ner" when the gold
+    only has those labels.
+    """
+    chosen = _gold_mode(gold_docs) if mode == "auto" else mode
+    predictor: SpanPredictor
+    if callable(nlp_or_tagger) and not hasattr(nlp_or_tagger, "pipe"):
+        predictor = nlp_or_tagger
+    else:
+        nlp = nlp_or_tagger
+        if isinstance(nlp, str | Path):
+            if chosen == "ner":
+                from pipeline.train import load_pipeline
+
+                nlp = load_pipeline(str(nlp))
+            else:
+                from pipeline.tag import load_tagger
+
+                nlp = load_tagger(str(nlp))
+        predictor = ner_predictor(nlp) if chosen == "ner" else entity_predictor(nlp)
+    texts = [d.text for d in gold_docs]
+    predicted = predictor(texts)
+    if labels is None and chosen == "ner":
+        labels = BASE_LABELS
+    return score_spans([d.spans for d in gold_docs], predicted, labels=labels)
+
+
+def score_ner_file(nlp: Any, path: str | Path) -> Scores:
+    """Base-NER scores (PERSON/ORG/LOC) of a spaCy pipeline on a DocBin or IOB file (e.g. UNER English-PUD)."""
+    return evaluate_pipeline(nlp, load_ner_gold(path), mode="ner", labels=BASE_LABELS)
+
+
+def load_any_gold(path: str | Path) -> list[GoldDoc]:
+    """Gold from any supported file: Label Studio/JSONL by content, DocBin/IOB by extension."""
+    path = Path(path)
+    if path.suffix in (".json", ".jsonl", ".ndjson"):
+        return load_gold(path)
+    if path.suffix == ".spacy":
+        return load_ner_gold(path)
+    try:
+        head = path.open(encoding="utf-8", errors="replace").read(1).lstrip()
+    except OSError as exc:
+        raise RejectError("missing", f"{path}: cannot read gold file: {exc}") from None
+    return load_gold(path) if head in ("[", "{") else load_ner_gold(path)
+
+
+# ---------------------------------------------------------------- output
+
+
+def scores_table(scores: Scores, title: str = "survnews evaluate") -> Table:
+    table = Table(title=f"{title} ({scores.docs} documents)", title_justify="left",
+                  caption="ex = exact span and label; ov = overlapping span, same label (one-to-one)",
+                  caption_justify="left")
+    table.add_column("label", no_wrap=True)
+    for column in ("gold", "pred"):
+        table.add_column(column, justify="right")
+    for match in ("ex", "ov"):
+        for metric in ("P", "R", "F1"):
+            table.add_column(f"{match} {metric}", justify="right", no_wrap=True)
+    for label in [*scores.labels, ALL]:
+        exact, overlap = scores.exact[label], scores.overlap[label]
+        table.add_row(label, str(exact.tp + exact.fn), str(exact.tp + exact.fp),
+                      *(f"{v:.3f}" for v in (exact.precision, exact.recall, exact.f1)),
+                      *(f"{v:.3f}" for v in (overlap.precision, overlap.recall, overlap.f1)),
+                      end_section=label == scores.labels[-1] if scores.labels else False)
+    return table
+
+
+def evaluate_cli(
+    gold: Annotated[Path, typer.Argument(help="Label Studio JSON/JSON_MIN export, our JSONL, or a .spacy/IOB file.")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Pipeline name or path (default: config).")] = None,
+    mode: Annotated[str, typer.Option(help="auto, entities (ACTOR/TECHNOLOGY/LOCATION) or ner (PERSON/ORG/LOC).")]
+    = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")]
+    = None,
+) -> None:
+    """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations."""
+    from pipeline.config import load_settings
+
+    out, err = Console(), Console(stderr=True)
+    try:
+        if mode not in ("auto", "entities", "ner"):
+            raise RejectError("usage", f"--mode must be auto, entities or ner, not {mode!r}")
+        gold_docs = load_any_gold(gold)
+        if not gold_docs:
+            raise RejectError("empty", f"{gold}: no annotated documents")
+        model_name = model or load_settings(config).tagger.model
+        scores = evaluate_pipeline(model_name, gold_docs, mode=mode)  # type: ignore[arg-type]
+    except SurvnewsError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    if as_json:
+        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
+    else:
+        out.print(scores_table(scores, title=f"{gold.name} vs {model_name}"))

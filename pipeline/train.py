@@ -1,0 +1,208 @@
+"""Train the project's own base English NER (PERSON / ORG / LOC) and ship it as ``pipeline/models/survnews_base``.
+
+No pretrained spaCy pipeline or vectors can be downloaded here, so survnews trains its own small one from openly
+licensed corpora (see ``pipeline.ner_corpora`` and ``docs/MODEL_CARD.md``):
+
+1. convert the corpora in ``../shared/ner-train`` to ``train.spacy`` / ``dev.spacy`` / ``test.spacy``;
+2. run ``spacy train`` with ``configs/base_ner.cfg`` in a child process limited to one thread (the machine is
+   shared; BLAS thread pools read their size from the environment when they load);
+3. give the best model its name and version and write it with ``nlp.to_disk``, with its UNER English-PUD scores
+   in the meta.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import spacy
+import srsly
+import typer
+from rich.console import Console
+from rich.table import Table
+from spacy.language import Language
+
+from pipeline.errors import ConfigError, RejectError, SurvnewsError
+from pipeline.ner_corpora import ConversionCounts, ConvertedCorpora, convert_all
+from pipeline.paths import MODELS_DIR, PROJECT_ROOT
+
+BASE_MODEL_NAME = "survnews_base"
+BASE_MODEL_VERSION = "0.1.0"
+BASE_MODEL_DIR = MODELS_DIR / BASE_MODEL_NAME
+BASE_CONFIG = PROJECT_ROOT / "configs" / "base_ner.cfg"
+DEFAULT_WORK_DIR = PROJECT_ROOT / "corpus" / "build" / "ner"
+SINGLE_THREAD_ENV = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                            "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+
+DATA_SOURCES: list[dict[str, str]] = [
+    {"name": "UNER English-EWT (early 2022 train + test)", "license": "CC BY-SA 4.0",
+     "url": "https://github.com/UniversalNER/UNER_English-EWT"},
+    {"name": "GUM silver PER/ORG/LOC, open genres (train + test)",
+     "license": "CC BY 4.0 / CC BY 2.5 / CC BY-SA 3.0", "url": "https://github.com/amir-zeldes/gum"},
+    {"name": "Broad Twitter Corpus (train)", "license": "CC BY 4.0",
+     "url": "https://github.com/GateNLP/broad_twitter_corpus"},
+    {"name": "WikiGold (9/10 of documents)", "license": "CC BY 4.0",
+     "url": "https://figshare.com/articles/Learning_multilingual_named_entity_recognition_from_Wikipedia/5462500"},
+    {"name": "WNUT-17 (train + test)", "license": "CC BY 4.0", "url": "https://github.com/leondz/emerging_entities_17"},
+]
+
+
+def load_pipeline(model: str | Path = BASE_MODEL_NAME) -> Language:
+    """A spaCy pipeline by name: ``survnews_base`` is the shipped one; else a path or an installed package."""
+    if str(model) == BASE_MODEL_NAME:
+        if not (BASE_MODEL_DIR / "meta.json").is_file():
+            raise ConfigError(f"{BASE_MODEL_DIR}: the base pipeline is missing; run `survnews train base`")
+        return spacy.load(BASE_MODEL_DIR)
+    try:
+        return spacy.load(model)
+    except OSError as exc:
+        raise ConfigError(f"cannot load spaCy pipeline {model!r}: {str(exc).splitlines()[0]}") from None
+
+
+def convert_corpora(shared: Path, work_dir: Path = DEFAULT_WORK_DIR) -> ConvertedCorpora:
+    """Convert ``shared/ner-train`` to DocBin files in ``work_dir``."""
+    return convert_all(Path(shared) / "ner-train", Path(work_dir))
+
+
+def run_spacy_train(config: Path, train: Path, dev: Path, output: Path,
+                    overrides: dict[str, Any] | None = None, *, log: Path | None = None) -> Path:
+    """``spacy train`` in a one-thread child process; returns the ``model-best`` folder.
+
+    ``overrides`` are config settings such as ``{"training.max_steps": 20}``.
+    """
+    args = [sys.executable, "-m", "spacy", "train", str(config), "--output", str(output),
+            "--paths.train", str(train), "--paths.dev", str(dev)]
+    for key, value in (overrides or {}).items():
+        args += [f"--{key}", str(value)]
+    env = {**os.environ, **SINGLE_THREAD_ENV}
+    if log is None:
+        captured = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        returncode, output_text = captured.returncode, captured.stdout + captured.stderr
+    else:
+        with log.open("w", encoding="utf-8") as handle:
+            returncode = subprocess.run(args, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
+        output_text = log.read_text(encoding="utf-8")
+    if returncode != 0:
+        last = [line for line in output_text.splitlines() if line.strip()][-1:] or ["no output"]
+        raise SurvnewsError(f"spacy train failed (exit {returncode}): {last[0]}")
+    best = output / "model-best"
+    return best if best.is_dir() else output / "model-last"
+
+
+def finalize_pipeline(trained: Path, output: Path, *, name: str = BASE_MODEL_NAME,
+                      version: str = BASE_MODEL_VERSION, extra_meta: dict[str, Any] | None = None) -> Language:
+    """Load a trained pipeline, give it its name, version and provenance, and write it to ``output``."""
+    nlp = spacy.load(trained)
+    nlp.meta.update({
+        "name": name, "version": version, "lang": "en",
+        "description": "survnews base English NER (PERSON, ORG, LOC; LOC includes GPE/facilities), "
+                       "tok2vec + ner + sentencizer trained from openly licensed corpora. See docs/MODEL_CARD.md.",
+        "author": "survnews", "license": "CC BY-SA 4.0", "sources": DATA_SOURCES,
+    })
+    nlp.meta.update(extra_meta or {})
+    if output.exists():
+        shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    prune_strings(nlp, output)
+    return nlp
+
+
+def prune_strings(nlp: Language, path: Path) -> None:
+    """Keep only the strings a fresh pipeline needs (blank-language strings and entity labels) in ``path``.
+
+    Training leaves every token of the corpora in ``vocab/strings.json`` (over a megabyte, and a word list drawn
+    from the training text). Hash embeddings and the NER model work on hashes, and the tokenizer re-adds its own
+    strings on load, so predictions are unchanged (checked in tests/test_train.py).
+    """
+    labels: set[str] = set()
+    for _name, pipe in nlp.pipeline:
+        labels.update(getattr(pipe, "labels", ()) or ())
+    keep = sorted(set(spacy.blank(nlp.lang or "en").vocab.strings) | labels)
+    srsly.write_json(path / "vocab" / "strings.json", keep)
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    counts: list[ConversionCounts]
+    seconds: float
+    test_scores: dict[str, Any] = field(default_factory=dict)
+
+
+def train_base(shared: Path, output: Path = BASE_MODEL_DIR, *, config: Path = BASE_CONFIG,
+               work_dir: Path = DEFAULT_WORK_DIR, overrides: dict[str, Any] | None = None,
+               log: Path | None = None, keep_training_dir: bool = False) -> TrainResult:
+    """Convert the corpora, train, score on the held-out UNER English-PUD and write the named pipeline."""
+    if not Path(config).is_file():
+        raise ConfigError(f"{config}: training config not found")
+    started = time.monotonic()
+    converted = convert_corpora(shared, work_dir)
+    training_dir = Path(work_dir) / "training"
+    if training_dir.exists():
+        shutil.rmtree(training_dir)
+    best = run_spacy_train(config, converted.train, converted.dev, training_dir, overrides, log=log)
+    nlp = spacy.load(best)
+    from pipeline.evaluate import score_ner_file
+
+    test = score_ner_file(nlp, converted.test).to_dict() if converted.test.is_file() else {}
+    seconds = time.monotonic() - started
+    meta: dict[str, Any] = {"survnews": {
+        "training_seconds": round(seconds),
+        "conversion": [c.to_dict() for c in converted.counts],
+        "uner_english_pud_test": test,
+    }}
+    finalize_pipeline(best, Path(output), extra_meta=meta)
+    if not keep_training_dir:
+        shutil.rmtree(training_dir, ignore_errors=True)
+    return TrainResult(Path(output), converted.counts, seconds, test)
+
+
+# ---------------------------------------------------------------- CLI
+
+train_app = typer.Typer(help="Train the project's spaCy pipelines.", no_args_is_help=True)
+
+
+@train_app.command("base")
+def train_base_cli(
+    shared: Annotated[Path, typer.Option(help="The ../shared folder holding ner-train/.")] = PROJECT_ROOT.parent
+    / "shared",
+    output: Annotated[Path, typer.Option(help="Where to write the trained pipeline.")] = BASE_MODEL_DIR,
+    config: Annotated[Path, typer.Option(help="spaCy training config.")] = BASE_CONFIG,
+    work_dir: Annotated[Path, typer.Option(help="Folder for the converted DocBin files.")] = DEFAULT_WORK_DIR,
+    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")]
+    = None,
+    log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
+    keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,
+) -> None:
+    """Convert the open NER corpora and train the base PERSON/ORG/LOC pipeline (one thread, ~30 min)."""
+    out, err = Console(), Console(stderr=True)
+    overrides: dict[str, Any] | None = None
+    if max_steps is not None:
+        # A short run must still evaluate (and so save model-best) a few times before it stops.
+        every = int(spacy.util.load_config(config)["training"]["eval_frequency"])
+        overrides = {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
+    try:
+        with err.status("converting corpora and training (one thread)..."):
+            result = train_base(shared, output, config=config, work_dir=work_dir, overrides=overrides, log=log,
+                                keep_training_dir=keep_training_dir)
+    except (SurvnewsError, RejectError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(getattr(exc, "exit_code", 1)) from None
+    table = Table(title="training data", title_justify="left")
+    for column in ("corpus", "split", "docs", "sentences", "tokens", "entities"):
+        table.add_column(column)
+    for count in result.counts:
+        ents = ", ".join(f"{k} {v}" for k, v in sorted(count.entities.items()))
+        table.add_row(count.corpus, count.split, str(count.docs), str(count.sentences), str(count.tokens), ents)
+    out.print(table)
+    if result.test_scores:
+        out.print(json.dumps({"uner_english_pud_test": {k: v["f1"] for k, v in result.test_scores["exact"].items()}}))
+    out.print(f"wrote {result.output} in {result.seconds / 60:.1f} min")
