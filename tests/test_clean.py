@@ -235,3 +235,108 @@ def test_sample_dumps_meet_their_expectations() -> None:
             scores.append(token_f1(result.text, spec["clean_text"]))
     if scores:
         assert sum(scores) / len(scores) >= 0.97, scores
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Accept all",
+        "Manage preferences",
+        "We and our partners store and/or access information on a device, such as cookies, for personalised ads.",
+        "Listen to this article 5 min",
+        "Get the app",
+        "🐦 Follow us on X",
+        "Ad Feedback",
+        "Story continues below this ad",
+        "Purchase Licensing Rights, opens new tab",
+        "— AFP",
+        "#EndSARS",
+        "Your email address",
+        "skip past newsletter promotion",
+        "Get the best of the Courier in your inbox every morning",
+        "Image source, Getty Images",
+        "[1/2] A traveller walks to passport control, January 12, 2023. REUTERS/Jane Roe/File Photo",
+        "Police at a checkpoint in Hyderabad. | Photo Credit: Special Arrangement",
+        "A number plate camera on a pole in Logan. (ABC News: Jane Roe)",
+        "This article was produced with the support of the Example Journalism Fund.",
+    ],
+)
+def test_more_kinds_of_boilerplate_go(line: str) -> None:
+    result = clean_text_dump("\n\n".join([BODY[0], line, BODY[1], BODY[2]]))
+    assert result.text == "\n\n".join([BODY[0], BODY[1], BODY[2]])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share your location or lose your line, the message warned.",
+        "“They made us sign up with our IDs to get emergency alerts,” said a shopkeeper.",
+        "The contract for the cameras was signed in the capital on 28 January 2019.",
+        "The first drones will fly on July 1, 2023.",
+        "Photographs of the invoices were shared with two newspapers.",
+        "Rights groups urged the city to publish a privacy policy before the launch.",
+        "Credit scores were not among the variables, the audit found.",
+        "Follow the money, the auditors wrote.",
+        "It did not.",
+        "Email records show that four departments stopped answering.",
+        "Yuki Mori is a lawyer who represented residents in the lawsuit.",
+    ],
+)
+def test_body_lines_that_look_like_boilerplate_stay(line: str) -> None:
+    text = "\n\n".join([BODY[0], line, BODY[1], BODY[2]])
+    assert clean_text_dump(text).text == text
+
+
+def test_page_chrome_above_the_headline_and_the_author_box_below_go() -> None:
+    chrome = ["Skip to main content", "Menu", "World", "Europe", "Tech"]
+    head = [
+        "Drones with thermal cameras now patrol the harbour",
+        "By MARIA ROSSI",
+        "Updated 3:04 PM EST, Tue Nov 29, 2022",
+    ]
+    tail = ["Tags:", "Drones", "Harbour police", "MARIA ROSSI", "Rossi covers policing for the Gazette."]
+    dump = "\n".join([*chrome, *head, *BODY, *tail])
+    result = clean_text_dump(dump)
+    assert result.title == "Drones with thermal cameras now patrol the harbour"
+    assert result.authors == ["Maria Rossi"]
+    assert result.published == "2022-11-29"
+    assert result.text == "\n\n".join(BODY)
+
+
+def test_more_dateline_reprint_date_and_byline_forms() -> None:
+    assert split_dateline("TALLINN, March 3 (Reuters) - Estonia will scan faces at the border.")[0] == "TALLINN"
+    assert split_dateline("Seoul CNN — Subway operators will analyse camera footage.")[0] == "Seoul"
+    assert split_dateline("New Delhi, Mar 12 (PTI) The metro will pilot face-scan gates.")[0] == "New Delhi"
+    assert split_dateline("LAHORE: The authority confirmed that images had leaked.")[0] == "LAHORE"
+    assert split_dateline("Amnesty International UK — the group said it would sue.")[0] is None
+    assert parse_original_publisher("The Civic Desk first published this story.") == "The Civic Desk"
+    assert parse_original_publisher("This article is republished from Example Review under a CC licence.") == (
+        "Example Review"
+    )
+    assert parse_original_publisher("This report by The Canadian Press was first published June 14, 2023.") == (
+        "The Canadian Press"
+    )
+    assert parse_original_publisher("This article was reprinted on Example.com.") is None  # where the copy is
+    assert parse_original_publisher("This story was produced with the support of a grant.") is None
+    for text, iso in [("12.03.2021", "2021-03-12"), ("23/03/2022", "2022-03-23"), ("03/24/2022", "2022-03-24")]:
+        assert find_date(text)[0] == iso  # type: ignore[index]
+    assert parse_byline("By MARIA GONZALEZ and TOM ELLIS") == ["Maria Gonzalez", "Tom Ellis"]
+    assert parse_byline("By KATE ELLISON FOR EXAMPLEONLINE") == ["Kate Ellison"]
+    assert parse_byline("By AFP") is None
+
+
+def test_short_paragraphs_after_a_newsletter_offer_are_still_the_story() -> None:
+    """A wire brief: one long paragraph, then short ones; a newsletter offer between them does not end the story,
+    and the byline above the body is not an author box."""
+    story = [
+        BODY[0],
+        "Police said the data would be kept for 30 days.",
+        "The vendor declined to comment.",
+        "A second vote is due in May.",
+    ]
+    head = ["Harbour drones to fly at night", "By Jane Doe"]
+    tail = ["Share this article", "Related", "Bridge closures this week"]
+    dump = "\n".join([*head, story[0], story[1], "Sign up for our newsletter", *story[2:], *tail])
+    result = clean_text_dump(dump)
+    assert result.text == "\n\n".join(story)
+    assert result.authors == ["Jane Doe"]
