@@ -256,6 +256,17 @@ def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
 from pipeline.crawl import crawl_cli  # noqa: E402
 
 app.command("crawl")(crawl_cli)
+
+from pipeline.evaluate import evaluate_cli  # noqa: E402
+from pipeline.train import train_app  # noqa: E402
+
+app.add_typer(train_app, name="train")
+app.command("evaluate")(evaluate_cli)
+
+from pipeline.annotate.cli import annotate_app, train_domain_cli  # noqa: E402
+
+app.add_typer(annotate_app, name="annotate")
+train_app.command("domain")(train_domain_cli)
 # --- registrations end ---
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.annotate.config import LabelStudioSettings
 from pipeline.errors import ConfigError
 from pipeline.fetch import CrawlSettings
 
@@ -56,12 +57,6 @@ class PublishSettings(Section):
     shard_rows: int = Field(default=10_000, gt=0)
 
 
-class AnnotateSettings(Section):
-    """Filled in by the Label Studio stage (issue 6)."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 class Settings(Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -70,7 +65,7 @@ class Settings(Section):
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
-    annotate: AnnotateSettings = Field(default_factory=AnnotateSettings)
+    annotate: LabelStudioSettings = Field(default_factory=LabelStudioSettings)
     sources: list[dict[str, Any]] = Field(default_factory=list)
 
 

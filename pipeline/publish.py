@@ -106,12 +106,22 @@ def _write_shards(
 
 
 def _gold_records(store: Store) -> Iterator[dict[str, Any]]:
-    """Records whose entities are the annotators' resolved gold (empty when nothing was annotated)."""
-    try:
-        from pipeline.annotate.gold import gold_records
-    except ImportError:
-        return iter(())
-    return gold_records(store)
+    """Article records whose entities are the annotators' resolved gold (none when nothing was annotated).
+
+    Gold keeps the record schema of ``train`` so both splits share one set of features; the annotators'
+    document decision (relevant or not) replaces the score-based flag.
+    """
+    from pipeline.annotate.gold import iter_gold
+
+    for gold in iter_gold(store):
+        article = store.get_article(gold["id"])
+        if article is None:
+            continue
+        record = article.to_dict()
+        record["entities"] = gold["entities"]
+        if gold.get("relevant") is not None:
+            record["relevant"] = bool(gold["relevant"])
+        yield record
 
 
 def next_version(versions: list[dict[str, Any]]) -> str:

@@ -211,16 +211,15 @@ class Store:
         return [(i, by_id[i]) for i in ids if i in by_id]
 
     def set_entities(self, items: list[tuple[str, list[Entity]]], tagger: str, provenance: dict[str, Any]) -> None:
-        """Store tags for a batch of articles in one transaction."""
+        """Store tags for a batch of articles in one transaction (one statement per article)."""
         with self.db:
-            for article_id, entities in items:
-                row = self.db.execute("SELECT provenance FROM articles WHERE id = ?", (article_id,)).fetchone()
-                prov = json.loads(row["provenance"]) if row else {}
-                prov.update(provenance)
-                self.db.execute(
-                    "UPDATE articles SET entities = ?, tagger = ?, provenance = ? WHERE id = ?",
-                    (json.dumps([e.to_dict() for e in entities]), tagger, json.dumps(prov), article_id),
-                )
+            self.db.executemany(
+                "UPDATE articles SET entities = ?, tagger = ?, provenance = json_patch(provenance, ?) WHERE id = ?",
+                [
+                    (json.dumps([e.to_dict() for e in entities]), tagger, json.dumps(provenance), article_id)
+                    for article_id, entities in items
+                ],
+            )
 
     def count_articles(self, *, relevant_only: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM articles" + (" WHERE relevant = 1" if relevant_only else "")

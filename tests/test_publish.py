@@ -77,3 +77,39 @@ def test_versions_are_immutable_and_older_ones_stay_loadable(settings: Settings,
     assert dropped in older["id"] and dropped not in newest["id"]
     configs = {c["config_name"] for c in card_header(folder)["configs"]}
     assert configs == {"default", "v1.0.0"}
+
+
+def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path) -> None:
+    import datasets
+
+    from pipeline.annotate.gold import GoldRow, parse_result, replace_project_gold, text_sha256
+
+    run_all(settings, publish_release=False)
+    with Store(settings.store.path) as store:
+        article = next(iter(store.articles(relevant_only=True)))
+        first = article.entities[0]
+        result = [
+            {
+                "id": "r1",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": first.start, "end": first.end, "text": first.text, "labels": [first.label]},
+            }
+        ]
+        row = GoldRow(
+            project_id=1, annotation_id=7, task_id=3, article_id=article.id, annotator="ann@example.org",
+            created_at="2024-01-01T00:00:00Z", updated_at="2024-01-01T00:00:00Z", lead_time=12.0,
+            cancelled=False, ground_truth=False, text_sha256=text_sha256(article.text),
+            result=result, parsed=parse_result(result, article.text),
+        )
+        replace_project_gold(store, 1, [row])
+        entry = publish(store, settings, "1.0.0")
+    assert entry["splits"]["gold"] == 1
+    ds = datasets.load_dataset(str(release_dir(settings)), cache_dir=str(tmp_path / "hf-cache"))
+    gold = ds["gold"]
+    assert gold.num_rows == 1 and gold[0]["id"] == article.id
+    assert [(e["start"], e["end"], e["label"], e["source"]) for e in gold[0]["entities"]] == [
+        (first.start, first.end, first.label, "gold")
+    ]
+    assert ds["train"].features == gold.features
