@@ -28,10 +28,40 @@ from typing import Any
 
 CONCURRENCY = (1, 4, 16)
 WORDS = [
-    "camera", "police", "data", "city", "council", "privacy", "network", "contract", "report", "audit", "court",
-    "phone", "location", "drone", "border", "facial", "recognition", "license", "plate", "reader", "spyware",
-    "warrant", "agency", "company", "protest", "journalist", "retention", "database", "biometric", "identity",
-    "wifi", "tracking", "surveillance", "oversight",
+    "camera",
+    "police",
+    "data",
+    "city",
+    "council",
+    "privacy",
+    "network",
+    "contract",
+    "report",
+    "audit",
+    "court",
+    "phone",
+    "location",
+    "drone",
+    "border",
+    "facial",
+    "recognition",
+    "license",
+    "plate",
+    "reader",
+    "spyware",
+    "warrant",
+    "agency",
+    "company",
+    "protest",
+    "journalist",
+    "retention",
+    "database",
+    "biometric",
+    "identity",
+    "wifi",
+    "tracking",
+    "surveillance",
+    "oversight",
 ]
 
 
@@ -147,9 +177,20 @@ def main() -> None:
     rows = []
     for latency in latencies:
         server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--pages", str(args.pages), "--page-bytes", str(args.page_bytes),
-             "--latency-ms", str(latency)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--serve",
+                "--pages",
+                str(args.pages),
+                "--page-bytes",
+                str(args.page_bytes),
+                "--latency-ms",
+                str(latency),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert server.stdout is not None
@@ -158,13 +199,16 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as folder:
                     out = subprocess.run(
                         [sys.executable, __file__, "--run", str(concurrency), "--base", base, "--folder", folder],
-                        check=True, capture_output=True, text=True,
+                        check=True,
+                        capture_output=True,
+                        text=True,
                     )
                 row = json.loads(out.stdout.strip().splitlines()[-1])
                 row["latency_ms"] = latency
                 rows.append(row)
-                print(f"latency {latency:g} ms, concurrency {concurrency}: {row['pages_per_s']} pages/s",
-                      file=sys.stderr)
+                print(
+                    f"latency {latency:g} ms, concurrency {concurrency}: {row['pages_per_s']} pages/s", file=sys.stderr
+                )
         finally:
             if server.stdin is not None:
                 server.stdin.close()
@@ -174,8 +218,10 @@ def main() -> None:
     print("| server latency | concurrency | pages/s | seconds | peak RSS (MB) | RSS growth (MB) | WARC (MB) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['latency_ms']:g} ms | {row['concurrency']} | {row['pages_per_s']} | {row['seconds']} | "
-              f"{row['peak_rss_mb']} | {row['rss_growth_mb']} | {row['warc_mb']} |")
+        print(
+            f"| {row['latency_ms']:g} ms | {row['concurrency']} | {row['pages_per_s']} | {row['seconds']} | "
+            f"{row['peak_rss_mb']} | {row['rss_growth_mb']} | {row['warc_mb']} |"
+        )
         if row["pages"] != args.pages or row["rejected"]:
             print(f"  (!) stored {row['pages']} of {args.pages}; rejected: {row['rejected']}")
     if args.json:

@@ -59,9 +59,18 @@ LABEL_COLOURS = {"ACTOR": "#F4A261", "TECHNOLOGY": "#2A9D8F", "LOCATION": "#8AB1
 CONTROL_WORD = "Ruritania"  # plain text in the task: its box must not look highlighted
 SELECT_WORD, SELECT_LABEL = "journalists", "ACTOR"  # labelled through the UI; three astral characters before it
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-    "--hide-scrollbars", "--mute-audio", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-pipe",
 ]
 # Regions the labeling UI draws over the text; read inside any same-origin iframe as well.
 READ_HIGHLIGHTS = """
@@ -132,6 +141,7 @@ class DevTools:
     def __init__(self, chromium: str, profile: Path) -> None:
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
+
         # the child must see our pipe ends as fds 3 and 4: copy them high first so neither clobbers the other
         def remap() -> None:
             reads, writes = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
@@ -140,10 +150,14 @@ class DevTools:
 
         self.process = subprocess.Popen(
             [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1000", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             # crash reports and caches go beside the fresh profile, not into the user's ~/.config
             env={**os.environ, "XDG_CONFIG_HOME": str(profile / "config"), "XDG_CACHE_HOME": str(profile / "cache")},
-            preexec_fn=remap, pass_fds=(3, 4), start_new_session=True,
+            preexec_fn=remap,
+            pass_fds=(3, 4),
+            start_new_session=True,
         )
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -151,8 +165,9 @@ class DevTools:
         self._next_id = 0
         self.session: str | None = None
 
-    def send(self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False,
-             timeout: float = 60) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False, timeout: float = 60
+    ) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if self.session and not browser:
@@ -184,13 +199,17 @@ class DevTools:
     def drag(self, x0: float, x1: float, y: float) -> None:
         """Select text with the mouse, as a person does: press, move, release."""
         self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x0, "y": y})
-        self.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y, "button": "left",
-                                               "clickCount": 1})
+        self.send(
+            "Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y, "button": "left", "clickCount": 1}
+        )
         for step in range(1, 6):
-            self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x0 + (x1 - x0) * step / 5, "y": y,
-                                                   "button": "left", "buttons": 1})
-        self.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y, "button": "left",
-                                               "clickCount": 1})
+            self.send(
+                "Input.dispatchMouseEvent",
+                {"type": "mouseMoved", "x": x0 + (x1 - x0) * step / 5, "y": y, "button": "left", "buttons": 1},
+            )
+        self.send(
+            "Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y, "button": "left", "clickCount": 1}
+        )
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, TimeoutError, OSError):
@@ -211,9 +230,11 @@ def login_cookies(server: LabelStudioServer) -> list[dict[str, Any]]:
         match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         if not match:
             raise RuntimeError("no CSRF token on the login page")
-        response = web.post("/user/login/?next=/", data={"email": server.email, "password": server.password,
-                                                         "csrfmiddlewaretoken": match.group(1)},
-                            headers={"Referer": f"{server.url}/user/login/"})
+        response = web.post(
+            "/user/login/?next=/",
+            data={"email": server.email, "password": server.password, "csrfmiddlewaretoken": match.group(1)},
+            headers={"Referer": f"{server.url}/user/login/"},
+        )
         if response.status_code != 302:
             raise RuntimeError(f"login failed: HTTP {response.status_code}")
         return [{"name": c.name, "value": c.value or "", "url": server.url} for c in web.cookies.jar]
@@ -246,12 +267,19 @@ def pixel_check(png: bytes, highlights: list[dict[str, Any]], control: dict[str,
         box = (int(h["x"]), int(h["y"]), int(h["x"] + h["w"]), int(h["y"] + h["h"]))
         colour = blended(h["background"])
         share = tinted_share(image, box, colour)
-        spans.append({"text": h["text"], "label": h["matched_label"], "box": box,
-                      "expected_rgb": [round(c) for c in colour], "share": round(share, 3), "ok": share >= 0.4})
+        spans.append(
+            {
+                "text": h["text"],
+                "label": h["matched_label"],
+                "box": box,
+                "expected_rgb": [round(c) for c in colour],
+                "share": round(share, 3),
+                "ok": share >= 0.4,
+            }
+        )
     result: dict[str, Any] = {"spans": spans}
     if control and spans:
-        box = (int(control["x"]), int(control["y"]), int(control["x"] + control["w"]),
-               int(control["y"] + control["h"]))
+        box = (int(control["x"]), int(control["y"]), int(control["x"] + control["w"]), int(control["y"] + control["h"]))
         worst = max(tinted_share(image, box, blended(h["background"])) for h in highlights)
         result["control"] = {"text": control["text"], "box": box, "share": round(worst, 3), "ok": worst < 0.1}
     result["ok"] = bool(spans) and all(s["ok"] for s in spans) and result.get("control", {}).get("ok", False)
@@ -275,8 +303,9 @@ def select_and_submit(browser: DevTools, client: LabelStudioClient, task_id: int
         time.sleep(0.3)
     else:
         return {"ok": False, "reason": f"no highlight appeared after selecting {SELECT_WORD!r}"}
-    button = json.loads(browser.evaluate(FIND_BY_TEXT % (json.dumps("Submit"), json.dumps("button, button *")))
-                        or "null")
+    button = json.loads(
+        browser.evaluate(FIND_BY_TEXT % (json.dumps("Submit"), json.dumps("button, button *"))) or "null"
+    )
     if not button:
         return {"ok": False, "reason": "no Submit button"}
     browser.click(button["x"] + button["w"] / 2, button["y"] + button["h"] / 2)
@@ -295,8 +324,14 @@ def select_and_submit(browser: DevTools, client: LabelStudioClient, task_id: int
     codepoints = [start, start + len(SELECT_WORD)]
     utf16 = [len(TEXT[:start].encode("utf-16-le")) // 2, len(TEXT[:start].encode("utf-16-le")) // 2 + len(SELECT_WORD)]
     got = [saved.get("start"), saved.get("end")]
-    return {"ok": got == codepoints and saved.get("labels") == [SELECT_LABEL], "word": SELECT_WORD,
-            "saved": got, "labels": saved.get("labels"), "code_points": codepoints, "utf16": utf16}
+    return {
+        "ok": got == codepoints and saved.get("labels") == [SELECT_LABEL],
+        "word": SELECT_WORD,
+        "saved": got,
+        "labels": saved.get("labels"),
+        "code_points": codepoints,
+        "utf16": utf16,
+    }
 
 
 def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> dict[str, Any]:
@@ -312,8 +347,9 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
         timings["server_start_s"] = round(time.monotonic() - began, 2)
     browser: DevTools | None = None
     try:
-        settings = LabelStudioSettings.model_validate({"url": server.url, "api_key": server.token,
-                                                       "project_title": f"survnews screenshot {work.name}"})
+        settings = LabelStudioSettings.model_validate(
+            {"url": server.url, "api_key": server.token, "project_title": f"survnews screenshot {work.name}"}
+        )
         client = LabelStudioClient(settings)
         project_id = setup_project(client, settings).project_id
         store = store_with(work / "store.sqlite", [make_article("shot", TEXT, SPANS, title="Pre-annotated task")])
@@ -324,12 +360,15 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
         began = time.monotonic()
         browser = DevTools(chromium, work / "chromium-profile")
         target = browser.send("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
-        browser.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                       browser=True)["sessionId"]
+        browser.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)[
+            "sessionId"
+        ]
         browser.send("Network.enable")
         browser.send("Network.setCookies", {"cookies": login_cookies(server)})
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+        )
         browser.send("Page.enable")
         browser.send("Page.navigate", {"url": f"{server.url}/projects/{project_id}/data?task={task['id']}"})
         expected = sorted((surface, label) for surface, label, _ in SPANS)

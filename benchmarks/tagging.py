@@ -63,9 +63,20 @@ def build_store(path: Path, n: int, paragraphs_per_doc: int) -> int:
             words += len(text.split())
             digest = hashlib.sha256(text.encode()).hexdigest()
             article = Article(
-                id=f"bench{i:08d}", url=None, source_path=f"bench/{i}.txt", title=f"Report {i}", authors=[],
-                published=None, publisher=None, original_publisher=None, language="en", text=text, relevance=1.0,
-                relevant=True, entities=[], provenance=Provenance(retrieved_at="", sha256=digest, pipeline_version=""),
+                id=f"bench{i:08d}",
+                url=None,
+                source_path=f"bench/{i}.txt",
+                title=f"Report {i}",
+                authors=[],
+                published=None,
+                publisher=None,
+                original_publisher=None,
+                language="en",
+                text=text,
+                relevance=1.0,
+                relevant=True,
+                entities=[],
+                provenance=Provenance(retrieved_at="", sha256=digest, pipeline_version=""),
             )
             store.upsert_article(article, digest, digest)
     return words
@@ -120,8 +131,11 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
                 "survnews_tag_words_per_s": round(tag_wps),
                 "ratio": round(tag_wps / bare_wps, 3),
             }
-            print(f"n_process={n_process}: bare nlp.pipe {bare_wps:,.0f} words/s, survnews tag {tag_wps:,.0f} "
-                  f"words/s, ratio {tag_wps / bare_wps:.2f}", flush=True)
+            print(
+                f"n_process={n_process}: bare nlp.pipe {bare_wps:,.0f} words/s, survnews tag {tag_wps:,.0f} "
+                f"words/s, ratio {tag_wps / bare_wps:.2f}",
+                flush=True,
+            )
     return results
 
 
@@ -139,9 +153,19 @@ def memory(args: argparse.Namespace) -> dict[str, Any]:
             store_path = Path(tmp) / f"mem{size}.sqlite"
             words = build_store(store_path, size, args.paragraphs)
             out = subprocess.run(
-                [sys.executable, __file__, "--memory-child", str(store_path), "--model", args.model,
-                 "--batch-size", str(args.batch_size)],
-                check=True, capture_output=True, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--memory-child",
+                    str(store_path),
+                    "--model",
+                    args.model,
+                    "--batch-size",
+                    str(args.batch_size),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             )
             row = json.loads(out.stdout.strip().splitlines()[-1])
             row["words"] = words

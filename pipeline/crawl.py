@@ -214,8 +214,16 @@ class Frontier:
                     cur = self.db.execute(
                         """INSERT OR IGNORE INTO frontier (url, origin, kind, source, parent, published, modified,
                         discovered_at) VALUES (?,?,?,?,?,?,?,?)""",
-                        (link.url, origin_of(link.url), kind, parent.source, parent.url, link.published,
-                         link.modified, now),
+                        (
+                            link.url,
+                            origin_of(link.url),
+                            kind,
+                            parent.source,
+                            parent.url,
+                            link.published,
+                            link.modified,
+                            now,
+                        ),
                     )
                 else:
                     cur = self.db.execute(
@@ -301,7 +309,12 @@ class Frontier:
             )
 
     def _finish(
-        self, url: str, exchange: Exchange, status: str, reason: str | None, sha256: str | None,
+        self,
+        url: str,
+        exchange: Exchange,
+        status: str,
+        reason: str | None,
+        sha256: str | None,
         final_url: str | None = None,
     ) -> None:
         self.db.execute(
@@ -323,9 +336,7 @@ class Frontier:
 
     def validators(self, url: str, filters: str | None) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a URL fetched before (discovery docs: only with the same filters)."""
-        row = self.db.execute(
-            "SELECT etag, last_modified, filters FROM http_cache WHERE url = ?", (url,)
-        ).fetchone()
+        row = self.db.execute("SELECT etag, last_modified, filters FROM http_cache WHERE url = ?", (url,)).fetchone()
         if row is None or row["filters"] != filters:
             return {}
         headers = {}
@@ -432,8 +443,10 @@ class Crawler:
             }
         )
         self._keywords = (
-            re.compile(r"\b(?:" + "|".join(re.escape(k.strip()) for k in settings.keywords if k.strip()) + r")\b",
-                       re.IGNORECASE)
+            re.compile(
+                r"\b(?:" + "|".join(re.escape(k.strip()) for k in settings.keywords if k.strip()) + r")\b",
+                re.IGNORECASE,
+            )
             if any(k.strip() for k in settings.keywords)
             else None
         )
@@ -572,9 +585,14 @@ class Crawler:
             wait = min(settings.backoff_max_s, settings.backoff_base_s * 2**item.attempts) * random.uniform(0.8, 1.2)
             if exc.retry_after is not None:
                 if exc.retry_after > settings.max_retry_after_s:
-                    self._reject(item, FetchError(
-                        exc.code, f"{exc}; Retry-After {exc.retry_after:g} s is over the "
-                        f"{settings.max_retry_after_s:g} s limit"))
+                    self._reject(
+                        item,
+                        FetchError(
+                            exc.code,
+                            f"{exc}; Retry-After {exc.retry_after:g} s is over the "
+                            f"{settings.max_retry_after_s:g} s limit",
+                        ),
+                    )
                     return
                 wait = max(wait, exc.retry_after)
                 # the server asked the whole host to slow down
@@ -616,8 +634,10 @@ class Crawler:
         async with host.lock:
             loop = asyncio.get_running_loop()
             # an unreadable robots.txt is asked for again, but not by every queued page of a site that is down
-            stale = host.robots is not None and host.robots.unavailable is not None and (
-                loop.time() - host.robots_read_at > self.settings.backoff_base_s / 2
+            stale = (
+                host.robots is not None
+                and host.robots.unavailable is not None
+                and (loop.time() - host.robots_read_at > self.settings.backoff_base_s / 2)
             )
             if host.robots is None or stale:
                 host.robots_read_at = loop.time()
@@ -667,8 +687,9 @@ class Crawler:
             self.frontier.keep_robots(host.origin, status, body)
         return robots_from_response(status, body)
 
-    async def _get(self, item: Item, check: Callable[[Exchange], FetchError | None],
-                   validators: dict[str, str]) -> tuple[str, Exchange | None]:
+    async def _get(
+        self, item: Item, check: Callable[[Exchange], FetchError | None], validators: dict[str, str]
+    ) -> tuple[str, Exchange | None]:
         """GET with redirects followed by hand: every hop is checked against the allowed domains and robots.txt,
         paced for its host, and (in the transport) for its address. No exchange: a page redirected to one that
         is stored already (not fetched again)."""
@@ -933,9 +954,13 @@ def crawl_cli(
         with Store(settings.store.path) as db:
             run_id = db.start_run("crawl")
             summary = crawl(
-                db, sources, crawl_settings,
+                db,
+                sources,
+                crawl_settings,
                 ingest_settings=settings if ingest else None,
-                recrawl=recrawl, retry_rejected=retry_rejected, max_pages=max_pages,
+                recrawl=recrawl,
+                retry_rejected=retry_rejected,
+                max_pages=max_pages,
                 progress=_progress_printer(),
             )
             db.finish_run(run_id, summary.as_dict())
@@ -968,16 +993,20 @@ def _print_summary(summary: CrawlSummary) -> None:
         f"stored, {summary.pages_unchanged} unchanged, {summary.retries} retries"
     )
     if summary.outside_window or summary.off_domain:
-        typer.echo(f"  not fetched: {summary.outside_window} outside the date window, "
-                   f"{summary.off_domain} outside the allowed domains")
+        typer.echo(
+            f"  not fetched: {summary.outside_window} outside the date window, "
+            f"{summary.off_domain} outside the allowed domains"
+        )
     for code, n in sorted(summary.rejected.items()):
         typer.echo(f"  rejected ({code}): {n}")
     if summary.warc_files:
         typer.echo(f"  WARC: {', '.join(summary.warc_files)}")
     if summary.ingest is not None:
         ing = summary.ingest
-        typer.echo(f"ingest: {ing['accepted']} articles, {ing['duplicates']} duplicates, {ing['off_topic']} off-topic, "
-                   f"{sum(ing['rejected'].values())} rejected")
+        typer.echo(
+            f"ingest: {ing['accepted']} articles, {ing['duplicates']} duplicates, {ing['off_topic']} off-topic, "
+            f"{sum(ing['rejected'].values())} rejected"
+        )
 
 
 def main() -> None:  # ``python -m pipeline.crawl``: the CLI without the rest of survnews

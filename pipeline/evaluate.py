@@ -26,8 +26,14 @@ from pipeline.errors import RejectError, SurvnewsError
 
 BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
 # Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels; NORP and the rest are not scored.
-NER_LABEL_MAP: dict[str, str] = {"PERSON": "PERSON", "PER": "PERSON", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC",
-                                 "FAC": "LOC"}
+NER_LABEL_MAP: dict[str, str] = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+}
 ALL = "ALL"  # the micro-averaged row over every label
 
 Mode = Literal["auto", "entities", "ner"]
@@ -72,8 +78,16 @@ class LabelScore:
         self.fn += other.fn
 
     def to_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn, "gold": self.tp + self.fn, "predicted": self.tp + self.fp}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "gold": self.tp + self.fn,
+            "predicted": self.tp + self.fp,
+        }
 
 
 @dataclass
@@ -89,9 +103,11 @@ class Scores:
         return sorted(k for k in self.exact if k != ALL)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"docs": self.docs,
-                "exact": {k: v.to_dict() for k, v in self.exact.items()},
-                "overlap": {k: v.to_dict() for k, v in self.overlap.items()}}
+        return {
+            "docs": self.docs,
+            "exact": {k: v.to_dict() for k, v in self.exact.items()},
+            "overlap": {k: v.to_dict() for k, v in self.overlap.items()},
+        }
 
 
 # ---------------------------------------------------------------- scoring core
@@ -124,8 +140,9 @@ def _match_overlap(gold: Sequence[CharSpan], predicted: Sequence[CharSpan]) -> i
     return len(used_gold)
 
 
-def score_spans(gold: Sequence[Iterable[CharSpan]], predicted: Sequence[Iterable[CharSpan]],
-                labels: Iterable[str] | None = None) -> Scores:
+def score_spans(
+    gold: Sequence[Iterable[CharSpan]], predicted: Sequence[Iterable[CharSpan]], labels: Iterable[str] | None = None
+) -> Scores:
     """Score predicted spans against gold spans, document by document (both lists in the same order).
 
     ``labels`` restricts the scored labels (spans of other labels are ignored on both sides); by default every
@@ -236,8 +253,13 @@ def _label_studio_task(task: dict[str, Any], where: str) -> GoldDoc | None:
     min_text = task.get("text")
     if not isinstance(min_text, str):
         raise RejectError("gold", f"{where}: neither data/annotations (JSON export) nor text (JSON_MIN)")
-    regions = [r for key, value in task.items() if key != "text" and isinstance(value, list)
-               for r in value if isinstance(r, dict) and "start" in r and "end" in r]
+    regions = [
+        r
+        for key, value in task.items()
+        if key != "text" and isinstance(value, list)
+        for r in value
+        if isinstance(r, dict) and "start" in r and "end" in r
+    ]
     return GoldDoc(min_text, _spans_from_results(min_text, regions, where), task_id)
 
 
@@ -308,10 +330,8 @@ def load_ner_gold(path: str | Path) -> list[GoldDoc]:
     if not path.is_file():
         raise RejectError("missing", f"{path}: gold file not found")
     vocab = Vocab()
-    docs = (list(DocBin().from_disk(path).get_docs(vocab)) if path.suffix == ".spacy"
-            else iob_file_to_docs(path, vocab))
-    return [GoldDoc(doc.text, sorted(CharSpan(e.start_char, e.end_char, e.label_) for e in doc.ents))
-            for doc in docs]
+    docs = list(DocBin().from_disk(path).get_docs(vocab)) if path.suffix == ".spacy" else iob_file_to_docs(path, vocab)
+    return [GoldDoc(doc.text, sorted(CharSpan(e.start_char, e.end_char, e.label_) for e in doc.ents)) for doc in docs]
 
 
 # ---------------------------------------------------------------- predictions
@@ -319,13 +339,14 @@ def load_ner_gold(path: str | Path) -> list[GoldDoc]:
 SpanPredictor = Callable[[list[str]], list[list[CharSpan]]]
 
 
-def ner_predictor(nlp: Any, *, batch_size: int = 64,
-                  label_map: dict[str, str] = NER_LABEL_MAP) -> SpanPredictor:
+def ner_predictor(nlp: Any, *, batch_size: int = 64, label_map: dict[str, str] = NER_LABEL_MAP) -> SpanPredictor:
     """Raw ``doc.ents`` of a spaCy pipeline, labels mapped to PERSON/ORG/LOC (others dropped)."""
 
     def predict(texts: list[str]) -> list[list[CharSpan]]:
-        return [[CharSpan(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
-                for doc in nlp.pipe(texts, batch_size=batch_size)]
+        return [
+            [CharSpan(e.start_char, e.end_char, label_map[e.label_]) for e in doc.ents if e.label_ in label_map]
+            for doc in nlp.pipe(texts, batch_size=batch_size)
+        ]
 
     return predict
 
@@ -345,8 +366,9 @@ def _gold_mode(gold_docs: Sequence[GoldDoc]) -> Literal["entities", "ner"]:
     return "ner" if labels and labels <= set(BASE_LABELS) else "entities"
 
 
-def evaluate_pipeline(nlp_or_tagger: Any, gold_docs: Sequence[GoldDoc], *, mode: Mode = "auto",
-                      labels: Iterable[str] | None = None) -> Scores:
+def evaluate_pipeline(
+    nlp_or_tagger: Any, gold_docs: Sequence[GoldDoc], *, mode: Mode = "auto", labels: Iterable[str] | None = None
+) -> Scores:
     """Run a pipeline on the gold texts and score its spans.
 
     ``nlp_or_tagger`` is a loaded spaCy pipeline, a model name/path (loaded with ``pipeline.tag.load_tagger`` for
@@ -400,9 +422,12 @@ def load_any_gold(path: str | Path) -> list[GoldDoc]:
 
 
 def scores_table(scores: Scores, title: str = "survnews evaluate") -> Table:
-    table = Table(title=f"{title} ({scores.docs} documents)", title_justify="left",
-                  caption="ex = exact span and label; ov = overlapping span, same label (one-to-one)",
-                  caption_justify="left")
+    table = Table(
+        title=f"{title} ({scores.docs} documents)",
+        title_justify="left",
+        caption="ex = exact span and label; ov = overlapping span, same label (one-to-one)",
+        caption_justify="left",
+    )
     table.add_column("label", no_wrap=True)
     for column in ("gold", "pred"):
         table.add_column(column, justify="right")
@@ -411,21 +436,27 @@ def scores_table(scores: Scores, title: str = "survnews evaluate") -> Table:
             table.add_column(f"{match} {metric}", justify="right", no_wrap=True)
     for label in [*scores.labels, ALL]:
         exact, overlap = scores.exact[label], scores.overlap[label]
-        table.add_row(label, str(exact.tp + exact.fn), str(exact.tp + exact.fp),
-                      *(f"{v:.3f}" for v in (exact.precision, exact.recall, exact.f1)),
-                      *(f"{v:.3f}" for v in (overlap.precision, overlap.recall, overlap.f1)),
-                      end_section=label == scores.labels[-1] if scores.labels else False)
+        table.add_row(
+            label,
+            str(exact.tp + exact.fn),
+            str(exact.tp + exact.fp),
+            *(f"{v:.3f}" for v in (exact.precision, exact.recall, exact.f1)),
+            *(f"{v:.3f}" for v in (overlap.precision, overlap.recall, overlap.f1)),
+            end_section=label == scores.labels[-1] if scores.labels else False,
+        )
     return table
 
 
 def evaluate_cli(
     gold: Annotated[Path, typer.Argument(help="Label Studio JSON/JSON_MIN export, our JSONL, or a .spacy/IOB file.")],
     model: Annotated[str | None, typer.Option("--model", "-m", help="Pipeline name or path (default: config).")] = None,
-    mode: Annotated[str, typer.Option(help="auto, entities (ACTOR/TECHNOLOGY/LOCATION) or ner (PERSON/ORG/LOC).")]
-    = "auto",
+    mode: Annotated[
+        str, typer.Option(help="auto, entities (ACTOR/TECHNOLOGY/LOCATION) or ner (PERSON/ORG/LOC).")
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")]
-    = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")
+    ] = None,
 ) -> None:
     """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations."""
     from pipeline.config import load_settings

@@ -376,9 +376,7 @@ class Fetcher:
             async with asyncio.timeout_at(deadline):
                 response = await self.client.send(request, stream=True)
         except TimeoutError as exc:
-            raise FetchError(
-                "timeout", f"no response within {self.settings.max_fetch_s:g} s", retryable=True
-            ) from exc
+            raise FetchError("timeout", f"no response within {self.settings.max_fetch_s:g} s", retryable=True) from exc
         except httpx.ConnectTimeout as exc:
             raise FetchError(
                 "timeout", f"connect timeout after {self.settings.connect_timeout_s:g} s", retryable=True
@@ -394,9 +392,7 @@ class Fetcher:
         except httpx.UnsupportedProtocol as exc:
             raise FetchError("bad-scheme", _one_line(exc)) from exc
         except httpx.TransportError as exc:
-            raise FetchError(
-                "transport-error", f"{type(exc).__name__}: {_one_line(exc)}", retryable=True
-            ) from exc
+            raise FetchError("transport-error", f"{type(exc).__name__}: {_one_line(exc)}", retryable=True) from exc
         try:
             exchange = await self._read(request, response, deadline, limit, check, keep_head)
         finally:

@@ -119,8 +119,10 @@ CORPORA: tuple[CorpusSpec, ...] = (
         layout=PAIR_LAYOUT,
         label_map=CONLL_LABELS,
         # Dev splits of the social-media corpora join training: model selection uses edited text (news is the target).
-        train=("broad_twitter_corpus/train_dev_test_conll/btc.train",
-               "broad_twitter_corpus/train_dev_test_conll/btc.dev"),
+        train=(
+            "broad_twitter_corpus/train_dev_test_conll/btc.train",
+            "broad_twitter_corpus/train_dev_test_conll/btc.dev",
+        ),
         block_is_doc=True,
     ),
     CorpusSpec(
@@ -238,8 +240,9 @@ def sentence_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def sentences_to_docs(vocab: Vocab, sentences: Iterable[Sentence], label_map: dict[str, str],
-                      *, max_sents_per_doc: int = 10) -> Iterator[Doc]:
+def sentences_to_docs(
+    vocab: Vocab, sentences: Iterable[Sentence], label_map: dict[str, str], *, max_sents_per_doc: int = 10
+) -> Iterator[Doc]:
     """Join consecutive sentences of one document (at most ``max_sents_per_doc``) into a Doc with entities."""
     group: list[Sentence] = []
 
@@ -281,8 +284,14 @@ class ConversionCounts:
     entities: Counter[str] = field(default_factory=Counter)
 
     def to_dict(self) -> dict[str, object]:
-        return {"corpus": self.corpus, "split": self.split, "docs": self.docs, "sentences": self.sentences,
-                "tokens": self.tokens, "entities": dict(sorted(self.entities.items()))}
+        return {
+            "corpus": self.corpus,
+            "split": self.split,
+            "docs": self.docs,
+            "sentences": self.sentences,
+            "tokens": self.tokens,
+            "entities": dict(sorted(self.entities.items())),
+        }
 
 
 def _read_files(root: Path, files: Sequence[str], spec: CorpusSpec) -> list[Sentence]:
@@ -293,15 +302,20 @@ def _read_files(root: Path, files: Sequence[str], spec: CorpusSpec) -> list[Sent
             raise RejectError("missing", f"{path}: corpus file not found ({spec.name})")
         with path.open(encoding="utf-8", errors="replace") as handle:
             # Prefix the file name so documents of two files never merge.
-            sentences.extend(Sentence(s.tokens, s.tags, f"{rel}:{s.doc_key}", s.text)
-                             for s in read_conll(handle, spec.layout, block_is_doc=spec.block_is_doc))
+            sentences.extend(
+                Sentence(s.tokens, s.tags, f"{rel}:{s.doc_key}", s.text)
+                for s in read_conll(handle, spec.layout, block_is_doc=spec.block_is_doc)
+            )
     return sentences
 
 
 def corpus_splits(root: Path, spec: CorpusSpec) -> dict[str, list[Sentence]]:
     """Read a corpus into ``train`` / ``dev`` / ``test`` sentence lists (document-level split where needed)."""
-    splits = {"train": _read_files(root, spec.train, spec), "dev": _read_files(root, spec.dev, spec),
-              "test": _read_files(root, spec.test, spec)}
+    splits = {
+        "train": _read_files(root, spec.train, spec),
+        "dev": _read_files(root, spec.dev, spec),
+        "test": _read_files(root, spec.test, spec),
+    }
     if spec.dev_every_nth_doc:
         doc_order: dict[str, int] = {}
         for sentence in splits["train"]:
@@ -312,16 +326,22 @@ def corpus_splits(root: Path, spec: CorpusSpec) -> dict[str, list[Sentence]]:
     return splits
 
 
-def convert_corpus(root: Path, spec: CorpusSpec, vocab: Vocab,
-                   *, max_sents_per_doc: int = 10) -> tuple[dict[str, list[Doc]], list[ConversionCounts]]:
+def convert_corpus(
+    root: Path, spec: CorpusSpec, vocab: Vocab, *, max_sents_per_doc: int = 10
+) -> tuple[dict[str, list[Doc]], list[ConversionCounts]]:
     docs: dict[str, list[Doc]] = {}
     counts: list[ConversionCounts] = []
     for split, sentences in corpus_splits(root, spec).items():
         if not sentences:
             continue
         split_docs = list(sentences_to_docs(vocab, sentences, spec.label_map, max_sents_per_doc=max_sents_per_doc))
-        count = ConversionCounts(spec.name, split, docs=len(split_docs), sentences=len(sentences),
-                                 tokens=sum(len(s.tokens) for s in sentences))
+        count = ConversionCounts(
+            spec.name,
+            split,
+            docs=len(split_docs),
+            sentences=len(sentences),
+            tokens=sum(len(s.tokens) for s in sentences),
+        )
         count.entities.update(ent.label_ for doc in split_docs for ent in doc.ents)
         docs[split] = split_docs
         counts.append(count)
@@ -336,8 +356,14 @@ class ConvertedCorpora:
     counts: list[ConversionCounts]
 
 
-def convert_all(ner_train_dir: Path, out_dir: Path, *, corpora: Sequence[CorpusSpec] = CORPORA,
-                eval_corpus: CorpusSpec | None = EVAL_CORPUS, max_sents_per_doc: int = 10) -> ConvertedCorpora:
+def convert_all(
+    ner_train_dir: Path,
+    out_dir: Path,
+    *,
+    corpora: Sequence[CorpusSpec] = CORPORA,
+    eval_corpus: CorpusSpec | None = EVAL_CORPUS,
+    max_sents_per_doc: int = 10,
+) -> ConvertedCorpora:
     """Write ``train.spacy`` and ``dev.spacy`` (all training corpora) and ``test.spacy`` (the held-out corpus)."""
     if not ner_train_dir.is_dir():
         raise RejectError("missing", f"{ner_train_dir}: NER corpus folder not found")
@@ -364,8 +390,9 @@ def convert_all(ner_train_dir: Path, out_dir: Path, *, corpora: Sequence[CorpusS
     return ConvertedCorpora(train=paths["train"], dev=paths["dev"], test=paths["test"], counts=counts)
 
 
-def iob_file_to_docs(path: Path, vocab: Vocab, *, layout: Layout | None = None,
-                     label_map: dict[str, str] = CONLL_LABELS) -> list[Doc]:
+def iob_file_to_docs(
+    path: Path, vocab: Vocab, *, layout: Layout | None = None, label_map: dict[str, str] = CONLL_LABELS
+) -> list[Doc]:
     """Read any IOB1/IOB2 file (UD-style or two-column, guessed from its first token line) into gold Docs."""
     with path.open(encoding="utf-8", errors="replace") as handle:
         lines = handle.readlines()

@@ -38,18 +38,39 @@ BASE_MODEL_VERSION = "0.1.0"
 BASE_MODEL_DIR = MODELS_DIR / BASE_MODEL_NAME
 BASE_CONFIG = PROJECT_ROOT / "configs" / "base_ner.cfg"
 DEFAULT_WORK_DIR = PROJECT_ROOT / "corpus" / "build" / "ner"
-SINGLE_THREAD_ENV = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                            "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+SINGLE_THREAD_ENV = {
+    name: "1"
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    )
+}
 
 DATA_SOURCES: list[dict[str, str]] = [
-    {"name": "UNER English-EWT (early 2022 train + test)", "license": "CC BY-SA 4.0",
-     "url": "https://github.com/UniversalNER/UNER_English-EWT"},
-    {"name": "GUM silver PER/ORG/LOC, open genres (train + test)",
-     "license": "CC BY 4.0 / CC BY 2.5 / CC BY-SA 3.0", "url": "https://github.com/amir-zeldes/gum"},
-    {"name": "Broad Twitter Corpus (train)", "license": "CC BY 4.0",
-     "url": "https://github.com/GateNLP/broad_twitter_corpus"},
-    {"name": "WikiGold (9/10 of documents)", "license": "CC BY 4.0",
-     "url": "https://figshare.com/articles/Learning_multilingual_named_entity_recognition_from_Wikipedia/5462500"},
+    {
+        "name": "UNER English-EWT (early 2022 train + test)",
+        "license": "CC BY-SA 4.0",
+        "url": "https://github.com/UniversalNER/UNER_English-EWT",
+    },
+    {
+        "name": "GUM silver PER/ORG/LOC, open genres (train + test)",
+        "license": "CC BY 4.0 / CC BY 2.5 / CC BY-SA 3.0",
+        "url": "https://github.com/amir-zeldes/gum",
+    },
+    {
+        "name": "Broad Twitter Corpus (train)",
+        "license": "CC BY 4.0",
+        "url": "https://github.com/GateNLP/broad_twitter_corpus",
+    },
+    {
+        "name": "WikiGold (9/10 of documents)",
+        "license": "CC BY 4.0",
+        "url": "https://figshare.com/articles/Learning_multilingual_named_entity_recognition_from_Wikipedia/5462500",
+    },
     {"name": "WNUT-17 (train + test)", "license": "CC BY 4.0", "url": "https://github.com/leondz/emerging_entities_17"},
 ]
 
@@ -71,14 +92,32 @@ def convert_corpora(shared: Path, work_dir: Path = DEFAULT_WORK_DIR) -> Converte
     return convert_all(Path(shared) / "ner-train", Path(work_dir))
 
 
-def run_spacy_train(config: Path, train: Path, dev: Path, output: Path,
-                    overrides: dict[str, Any] | None = None, *, log: Path | None = None) -> Path:
+def run_spacy_train(
+    config: Path,
+    train: Path,
+    dev: Path,
+    output: Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    log: Path | None = None,
+) -> Path:
     """``spacy train`` in a one-thread child process; returns the ``model-best`` folder.
 
     ``overrides`` are config settings such as ``{"training.max_steps": 20}``.
     """
-    args = [sys.executable, "-m", "spacy", "train", str(config), "--output", str(output),
-            "--paths.train", str(train), "--paths.dev", str(dev)]
+    args = [
+        sys.executable,
+        "-m",
+        "spacy",
+        "train",
+        str(config),
+        "--output",
+        str(output),
+        "--paths.train",
+        str(train),
+        "--paths.dev",
+        str(dev),
+    ]
     for key, value in (overrides or {}).items():
         args += [f"--{key}", str(value)]
     env = {**os.environ, **SINGLE_THREAD_ENV}
@@ -96,16 +135,28 @@ def run_spacy_train(config: Path, train: Path, dev: Path, output: Path,
     return best if best.is_dir() else output / "model-last"
 
 
-def finalize_pipeline(trained: Path, output: Path, *, name: str = BASE_MODEL_NAME,
-                      version: str = BASE_MODEL_VERSION, extra_meta: dict[str, Any] | None = None) -> Language:
+def finalize_pipeline(
+    trained: Path,
+    output: Path,
+    *,
+    name: str = BASE_MODEL_NAME,
+    version: str = BASE_MODEL_VERSION,
+    extra_meta: dict[str, Any] | None = None,
+) -> Language:
     """Load a trained pipeline, give it its name, version and provenance, and write it to ``output``."""
     nlp = spacy.load(trained)
-    nlp.meta.update({
-        "name": name, "version": version, "lang": "en",
-        "description": "survnews base English NER (PERSON, ORG, LOC; LOC includes GPE/facilities), "
-                       "tok2vec + ner + sentencizer trained from openly licensed corpora. See docs/MODEL_CARD.md.",
-        "author": "survnews", "license": "CC BY-SA 4.0", "sources": DATA_SOURCES,
-    })
+    nlp.meta.update(
+        {
+            "name": name,
+            "version": version,
+            "lang": "en",
+            "description": "survnews base English NER (PERSON, ORG, LOC; LOC includes GPE/facilities), "
+            "tok2vec + ner + sentencizer trained from openly licensed corpora. See docs/MODEL_CARD.md.",
+            "author": "survnews",
+            "license": "CC BY-SA 4.0",
+            "sources": DATA_SOURCES,
+        }
+    )
     nlp.meta.update(extra_meta or {})
     if output.exists():
         shutil.rmtree(output)
@@ -137,9 +188,16 @@ class TrainResult:
     test_scores: dict[str, Any] = field(default_factory=dict)
 
 
-def train_base(shared: Path, output: Path = BASE_MODEL_DIR, *, config: Path = BASE_CONFIG,
-               work_dir: Path = DEFAULT_WORK_DIR, overrides: dict[str, Any] | None = None,
-               log: Path | None = None, keep_training_dir: bool = False) -> TrainResult:
+def train_base(
+    shared: Path,
+    output: Path = BASE_MODEL_DIR,
+    *,
+    config: Path = BASE_CONFIG,
+    work_dir: Path = DEFAULT_WORK_DIR,
+    overrides: dict[str, Any] | None = None,
+    log: Path | None = None,
+    keep_training_dir: bool = False,
+) -> TrainResult:
     """Convert the corpora, train, score on the held-out UNER English-PUD and write the named pipeline."""
     if not Path(config).is_file():
         raise ConfigError(f"{config}: training config not found")
@@ -154,11 +212,13 @@ def train_base(shared: Path, output: Path = BASE_MODEL_DIR, *, config: Path = BA
 
     test = score_ner_file(nlp, converted.test).to_dict() if converted.test.is_file() else {}
     seconds = time.monotonic() - started
-    meta: dict[str, Any] = {"survnews": {
-        "training_seconds": round(seconds),
-        "conversion": [c.to_dict() for c in converted.counts],
-        "uner_english_pud_test": test,
-    }}
+    meta: dict[str, Any] = {
+        "survnews": {
+            "training_seconds": round(seconds),
+            "conversion": [c.to_dict() for c in converted.counts],
+            "uner_english_pud_test": test,
+        }
+    }
     finalize_pipeline(best, Path(output), extra_meta=meta)
     if not keep_training_dir:
         shutil.rmtree(training_dir, ignore_errors=True)
@@ -177,8 +237,7 @@ def train_base_cli(
     output: Annotated[Path, typer.Option(help="Where to write the trained pipeline.")] = BASE_MODEL_DIR,
     config: Annotated[Path, typer.Option(help="spaCy training config.")] = BASE_CONFIG,
     work_dir: Annotated[Path, typer.Option(help="Folder for the converted DocBin files.")] = DEFAULT_WORK_DIR,
-    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")]
-    = None,
+    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
     log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
     keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,
 ) -> None:
@@ -191,8 +250,15 @@ def train_base_cli(
         overrides = {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
     try:
         with err.status("converting corpora and training (one thread)..."):
-            result = train_base(shared, output, config=config, work_dir=work_dir, overrides=overrides, log=log,
-                                keep_training_dir=keep_training_dir)
+            result = train_base(
+                shared,
+                output,
+                config=config,
+                work_dir=work_dir,
+                overrides=overrides,
+                log=log,
+                keep_training_dir=keep_training_dir,
+            )
     except (SurvnewsError, RejectError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 1)) from None

@@ -145,8 +145,12 @@ class LabelStudioServer:
             assert match, "no CSRF token on the sign-up page"
             response = web.post(
                 "/user/signup/",
-                data={"email": email, "password": password, "csrfmiddlewaretoken": match.group(1),
-                      "allow_newsletters": "false"},
+                data={
+                    "email": email,
+                    "password": password,
+                    "csrfmiddlewaretoken": match.group(1),
+                    "allow_newsletters": "false",
+                },
                 headers={"Referer": f"{self.url}/user/signup/"},
             )
             assert response.status_code == 302, f"sign-up of {email} failed: HTTP {response.status_code}"
@@ -208,12 +212,26 @@ def make_article(
         entities.append(entity)
         cursor = start + len(surface)
     return Article(
-        id=article_id, url=f"https://news.invalid/{article_id}", source_path=None, title=title, authors=[],
-        published="2024-05-01", publisher="news.invalid", original_publisher=None, language="en", text=text,
-        relevance=relevance, relevant=relevance >= 0.5, entities=entities,
-        provenance=Provenance(retrieved_at="2024-05-02T00:00:00Z", sha256="0" * 64, pipeline_version="0.1.0",
-                              spacy_pipeline=tagger[0] if tagger else None,
-                              spacy_pipeline_version=tagger[1] if tagger else None),
+        id=article_id,
+        url=f"https://news.invalid/{article_id}",
+        source_path=None,
+        title=title,
+        authors=[],
+        published="2024-05-01",
+        publisher="news.invalid",
+        original_publisher=None,
+        language="en",
+        text=text,
+        relevance=relevance,
+        relevant=relevance >= 0.5,
+        entities=entities,
+        provenance=Provenance(
+            retrieved_at="2024-05-02T00:00:00Z",
+            sha256="0" * 64,
+            pipeline_version="0.1.0",
+            spacy_pipeline=tagger[0] if tagger else None,
+            spacy_pipeline_version=tagger[1] if tagger else None,
+        ),
     )
 
 

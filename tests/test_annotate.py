@@ -44,13 +44,17 @@ def span(text: str, surface: str, label: str, region: str, unit: str = "codepoin
     start, end = text.index(surface), text.index(surface) + len(surface)
     if unit == "utf16":
         start, end = utf16(text, start), utf16(text, end)
-    return {"id": region, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": end, "text": surface, "labels": [label]}}
+    return {
+        "id": region,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": end, "text": surface, "labels": [label]},
+    }
 
 
 def choice(name: str, value: str, region: str | None = None) -> dict[str, object]:
-    item: dict[str, object] = {"from_name": name, "to_name": "text", "type": "choices",
-                               "value": {"choices": [value]}}
+    item: dict[str, object] = {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
     if region:
         item["id"] = region
     return item
@@ -86,21 +90,28 @@ def test_server_unit_is_code_points_by_default_and_utf16_on_request() -> None:
 def test_parse_converts_astral_offsets_and_reads_attributes_relations_and_choices() -> None:
     text = EMOJI_TEXT
     result = [
-        span(text, "Police", "ACTOR", "a"), choice("actor_type", "law_enforcement", "a"),
-        span(text, "Pegasus", "TECHNOLOGY", "t"), choice("technology_category", "spyware", "t"),
-        span(text, "𝔉rance", "LOCATION", "l"), choice("country", "FR", "l"),
+        span(text, "Police", "ACTOR", "a"),
+        choice("actor_type", "law_enforcement", "a"),
+        span(text, "Pegasus", "TECHNOLOGY", "t"),
+        choice("technology_category", "spyware", "t"),
+        span(text, "𝔉rance", "LOCATION", "l"),
+        choice("country", "FR", "l"),
         span(text, "Mexico", "LOCATION", "m"),
         {"from_id": "a", "to_id": "t", "type": "relation", "direction": "right", "labels": ["uses"]},
         {"from_id": "m", "to_id": "a", "type": "relation", "direction": "left", "labels": ["targets"]},
-        choice("relevant", "yes"), choice("category", "spyware"),
+        choice("relevant", "yes"),
+        choice("category", "spyware"),
         {"from_name": "notes", "to_name": "text", "type": "textarea", "value": {"text": ["check spelling"]}},
     ]
     parsed = parse_result(result, text)
     assert parsed.problems == []
     got = {(e.text, e.label, e.actor_type, e.category, e.country) for e in parsed.entities}
-    assert got == {("Police", "ACTOR", "law_enforcement", None, None),
-                   ("Pegasus", "TECHNOLOGY", None, "spyware", None),
-                   ("𝔉rance", "LOCATION", None, None, "FR"), ("Mexico", "LOCATION", None, None, None)}
+    assert got == {
+        ("Police", "ACTOR", "law_enforcement", None, None),
+        ("Pegasus", "TECHNOLOGY", None, "spyware", None),
+        ("𝔉rance", "LOCATION", None, None, "FR"),
+        ("Mexico", "LOCATION", None, None, None),
+    }
     for entity in parsed.entities:
         assert text[entity.start : entity.end] == entity.text
         assert entity.source == "gold"
@@ -123,8 +134,11 @@ def test_utf16_frontends_are_converted_and_a_unit_mismatch_is_caught() -> None:
 def test_span_that_no_longer_matches_is_reported_not_merged() -> None:
     old = "The ministry bought Pegasus."
     new = "The new ministry bought Pegasus."  # the stored text changed after the task was made
-    result = [span(old, "ministry", "ACTOR", "a"), span(old, "Pegasus", "TECHNOLOGY", "t"),
-              {"from_id": "a", "to_id": "t", "type": "relation", "direction": "right", "labels": ["uses"]}]
+    result = [
+        span(old, "ministry", "ACTOR", "a"),
+        span(old, "Pegasus", "TECHNOLOGY", "t"),
+        {"from_id": "a", "to_id": "t", "type": "relation", "direction": "right", "labels": ["uses"]},
+    ]
     parsed = parse_result(result, new)
     assert parsed.entities == []
     assert len(parsed.problems) == 3  # two spans, and the relation between them
@@ -135,7 +149,8 @@ def test_bad_labels_relations_and_misplaced_attributes_are_reported() -> None:
     text = "Acme sold cameras to Ruritania."
     result = [
         span(text, "Acme", "ORG", "x"),
-        span(text, "cameras", "TECHNOLOGY", "t"), choice("country", "FR", "t"),
+        span(text, "cameras", "TECHNOLOGY", "t"),
+        choice("country", "FR", "t"),
         span(text, "Ruritania", "LOCATION", "l"),
         {"from_id": "l", "to_id": "t", "type": "relation", "direction": "right", "labels": ["uses"]},
         {"from_id": "t", "to_id": "l", "type": "relation", "direction": "right", "labels": []},
@@ -149,18 +164,42 @@ def test_bad_labels_relations_and_misplaced_attributes_are_reported() -> None:
 
 
 # resolving ---------------------------------------------------------------------------------------------------
-def annotation(annotator: str, updated: str, spans: list[tuple[int, int, str]], doc: dict[str, object] | None = None,
-               *, ground_truth: bool = False, country: str | None = None) -> StoredAnnotation:
-    entities = [Entity(start=s, end=e, text="x" * (e - s), label=label, source="gold",  # type: ignore[arg-type]
-                       country=country if label == "LOCATION" else None) for s, e, label in spans]
-    return StoredAnnotation(annotation_id=hash((annotator, updated)) % 10_000, task_id=1, article_id="a",
-                            annotator=annotator, updated_at=updated, ground_truth=ground_truth, text_sha256="h",
-                            entities=entities, relations=[], doc=doc or {})
+def annotation(
+    annotator: str,
+    updated: str,
+    spans: list[tuple[int, int, str]],
+    doc: dict[str, object] | None = None,
+    *,
+    ground_truth: bool = False,
+    country: str | None = None,
+) -> StoredAnnotation:
+    entities = [
+        Entity(
+            start=s,
+            end=e,
+            text="x" * (e - s),
+            label=label,
+            source="gold",  # type: ignore[arg-type]
+            country=country if label == "LOCATION" else None,
+        )
+        for s, e, label in spans
+    ]
+    return StoredAnnotation(
+        annotation_id=hash((annotator, updated)) % 10_000,
+        task_id=1,
+        article_id="a",
+        annotator=annotator,
+        updated_at=updated,
+        ground_truth=ground_truth,
+        text_sha256="h",
+        entities=entities,
+        relations=[],
+        doc=doc or {},
+    )
 
 
 def test_resolution_majority_and_ties_go_to_the_most_recent() -> None:
-    first = annotation("ann", "2024-01-01", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True},
-                       country="FR")
+    first = annotation("ann", "2024-01-01", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True}, country="FR")
     second = annotation("bob", "2024-01-02", [(0, 4, "ACTOR"), (20, 25, "TECHNOLOGY")], {"relevant": False})
     entities, _, doc, rule = resolve([first, second])
     assert rule == "majority"
@@ -168,8 +207,10 @@ def test_resolution_majority_and_ties_go_to_the_most_recent() -> None:
     assert doc == {"relevant": False}
     third = annotation("cyd", "2024-01-03", [(10, 15, "LOCATION")], {"relevant": True}, country="DE")
     entities, _, doc, _ = resolve([first, second, third])
-    assert [(e.start, e.end, e.label, e.country) for e in entities] == [(0, 4, "ACTOR", None),
-                                                                         (10, 15, "LOCATION", "DE")]
+    assert [(e.start, e.end, e.label, e.country) for e in entities] == [
+        (0, 4, "ACTOR", None),
+        (10, 15, "LOCATION", "DE"),
+    ]
     assert doc == {"relevant": True}
 
 
@@ -194,10 +235,21 @@ def test_gold_is_stored_resolved_and_compared(tmp_path: Path) -> None:
         3: ("bob@x", "2024-01-03T00:00:00Z", [span(text, "agency", "ACTOR", "z")]),  # on the other article: bad
     }
     rows = [
-        GoldRow(project_id=7, annotation_id=aid, task_id=10 + aid, article_id="a1" if aid < 3 else "a2",
-                annotator=who, created_at=at, updated_at=at, lead_time=3.0, cancelled=False, ground_truth=False,
-                text_sha256=text_sha256(text if aid < 3 else "Another one. " * 3), result=result,
-                parsed=parse_result(result, text if aid < 3 else "Another one. " * 3))
+        GoldRow(
+            project_id=7,
+            annotation_id=aid,
+            task_id=10 + aid,
+            article_id="a1" if aid < 3 else "a2",
+            annotator=who,
+            created_at=at,
+            updated_at=at,
+            lead_time=3.0,
+            cancelled=False,
+            ground_truth=False,
+            text_sha256=text_sha256(text if aid < 3 else "Another one. " * 3),
+            result=result,
+            parsed=parse_result(result, text if aid < 3 else "Another one. " * 3),
+        )
         for aid, (who, at, result) in results.items()
     ]
     counts = replace_project_gold(store, 7, rows)
@@ -239,8 +291,15 @@ def test_cohen_kappa_known_values() -> None:
 
 # selection and predictions -----------------------------------------------------------------------------------
 def test_selection_strategies() -> None:
-    candidates = [Candidate(f"id{i:02}", relevance=i / 20, country="FR" if i < 15 else "MX",
-                            category="spyware" if i % 2 else "biometrics") for i in range(20)]
+    candidates = [
+        Candidate(
+            f"id{i:02}",
+            relevance=i / 20,
+            country="FR" if i < 15 else "MX",
+            category="spyware" if i % 2 else "biometrics",
+        )
+        for i in range(20)
+    ]
     assert select(candidates, 3, "uncertain", threshold=0.3) == ["id06", "id05", "id07"]
     random_pick = select(candidates, 5, "random", seed=1)
     assert len(set(random_pick)) == 5 and random_pick == select(candidates, 5, "random", seed=1)
@@ -254,12 +313,16 @@ def test_selection_strategies() -> None:
 
 def test_prediction_offsets_and_unknown_values_are_left_out() -> None:
     config = load_label_config(SCHEMAS_DIR / "labelstudio.xml")
-    article = make_article("p1", EMOJI_TEXT, [
-        ("Police", "ACTOR", {"actor_type": "law_enforcement"}),
-        ("Pegasus", "TECHNOLOGY", {"category": "spyware"}),
-        ("NSO", "ACTOR", {"actor_type": "not-a-type"}),
-        ("𝔉rance", "LOCATION", {"country": "FR"}),
-    ])
+    article = make_article(
+        "p1",
+        EMOJI_TEXT,
+        [
+            ("Police", "ACTOR", {"actor_type": "law_enforcement"}),
+            ("Pegasus", "TECHNOLOGY", {"category": "spyware"}),
+            ("NSO", "ACTOR", {"actor_type": "not-a-type"}),
+            ("𝔉rance", "LOCATION", {"country": "FR"}),
+        ],
+    )
     result, left_out = prediction_result(article, config)
     assert left_out == 1  # the unknown actor type
     spans = [r for r in result if r["type"] == "labels"]

@@ -38,24 +38,37 @@ OTHER = "A quiet story about gardening tips for the spring season, with no surve
 
 def articles() -> list[Any]:
     return [
-        make_article("a-emoji", EMOJI, [
-            ("Interior Ministry", "ACTOR", {"actor_type": "government"}),
-            ("Pegasus", "TECHNOLOGY", {"category": "spyware"}),
-            ("NSO Group", "ACTOR", {"actor_type": "company"}),
-            ("Mexico", "LOCATION", {"country": "MX"}),
-        ], relevance=0.9),
-        make_article("b-plain", PLAIN, [
-            ("Springfield", "LOCATION", {"country": "US"}),
-            ("facial recognition", "TECHNOLOGY", {"category": "face_recognition"}),
-            ("Springfield Police Department", "ACTOR", {"actor_type": "law_enforcement"}),
-        ], relevance=0.7),
+        make_article(
+            "a-emoji",
+            EMOJI,
+            [
+                ("Interior Ministry", "ACTOR", {"actor_type": "government"}),
+                ("Pegasus", "TECHNOLOGY", {"category": "spyware"}),
+                ("NSO Group", "ACTOR", {"actor_type": "company"}),
+                ("Mexico", "LOCATION", {"country": "MX"}),
+            ],
+            relevance=0.9,
+        ),
+        make_article(
+            "b-plain",
+            PLAIN,
+            [
+                ("Springfield", "LOCATION", {"country": "US"}),
+                ("facial recognition", "TECHNOLOGY", {"category": "face_recognition"}),
+                ("Springfield Police Department", "ACTOR", {"actor_type": "law_enforcement"}),
+            ],
+            relevance=0.7,
+        ),
         make_article("c-other", OTHER, [], relevance=0.05),
     ]
 
 
 def settings_for(server: LabelStudioServer, **overrides: Any) -> LabelStudioSettings:
-    values: dict[str, Any] = {"url": server.url, "api_key": server.token,
-                              "project_title": f"survnews-test-{uuid.uuid4().hex[:8]}"}
+    values: dict[str, Any] = {
+        "url": server.url,
+        "api_key": server.token,
+        "project_title": f"survnews-test-{uuid.uuid4().hex[:8]}",
+    }
     values.update(overrides)
     return LabelStudioSettings.model_validate(values)
 
@@ -74,11 +87,19 @@ def browser_offsets(text: str, surface: str) -> tuple[int, int]:
 def region(text: str, surface: str, label: str, rid: str, **attribute: str) -> list[dict[str, Any]]:
     start, end = browser_offsets(text, surface)
     value = {"start": start, "end": end, "text": surface}
-    items: list[dict[str, Any]] = [{"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-                                    "value": {**value, "labels": [label]}}]
+    items: list[dict[str, Any]] = [
+        {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": {**value, "labels": [label]}}
+    ]
     for name, choice in attribute.items():
-        items.append({"id": rid, "from_name": name, "to_name": "text", "type": "choices",
-                      "value": {**value, "choices": [choice]}})
+        items.append(
+            {
+                "id": rid,
+                "from_name": name,
+                "to_name": "text",
+                "type": "choices",
+                "value": {**value, "choices": [choice]},
+            }
+        )
     return items
 
 
@@ -109,8 +130,7 @@ def annotators(labelstudio: LabelStudioServer) -> dict[str, LabelStudio]:
 
 
 def test_round_trip_setup_push_annotate_pull(
-    labelstudio: LabelStudioServer, annotators: dict[str, LabelStudio], tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    labelstudio: LabelStudioServer, annotators: dict[str, LabelStudio], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray survnews.toml
     store = store_with(tmp_path / "store.sqlite", articles())
@@ -138,8 +158,14 @@ def test_round_trip_setup_push_annotate_pull(
     assert set(tasks) == {"b-plain", "c-other"}
     pushed = runner.invoke(annotate_app, ["push", "--count", "5", "--json", *common], env=env)
     assert json.loads(pushed.output) | {"selected": 0} == {
-        "project_id": project_id, "created": 1, "predictions_added": 0, "already_pushed": 2, "stale": [],
-        "left_out": 0, "selected": 0}
+        "project_id": project_id,
+        "created": 1,
+        "predictions_added": 0,
+        "already_pushed": 2,
+        "stale": [],
+        "left_out": 0,
+        "selected": 0,
+    }
     tasks = tasks_by_article(client, project_id)
     assert set(tasks) == {"a-emoji", "b-plain", "c-other"}
 
@@ -155,36 +181,56 @@ def test_round_trip_setup_push_annotate_pull(
             value = item["value"]
             assert EMOJI[value["start"] : value["end"]] == value["text"]
             predicted[value["text"]] = value["labels"][0]
-    assert predicted == {"Interior Ministry": "ACTOR", "Pegasus": "TECHNOLOGY", "NSO Group": "ACTOR",
-                         "Mexico": "LOCATION"}
+    assert predicted == {
+        "Interior Ministry": "ACTOR",
+        "Pegasus": "TECHNOLOGY",
+        "NSO Group": "ACTOR",
+        "Mexico": "LOCATION",
+    }
 
     # two annotators work on the emoji task, one on the plain task, one skips the off-topic task
     (ana_email, ana), (ben_email, ben) = annotators.items()
-    ana.annotations.create(id=emoji_task["id"], lead_time=30.0, result=[
-        *region(EMOJI, "Interior Ministry", "ACTOR", "m", actor_type="government"),
-        *region(EMOJI, "Pegasus", "TECHNOLOGY", "p", technology_category="spyware"),
-        *region(EMOJI, "NSO Group", "ACTOR", "n", actor_type="company"),
-        *region(EMOJI, "𝕁ournalists", "ACTOR", "j", actor_type="media"),
-        *region(EMOJI, "Mexico", "LOCATION", "x", country="MX"),
-        {"from_id": "m", "to_id": "p", "type": "relation", "direction": "right", "labels": ["uses"]},
-        {"from_id": "m", "to_id": "j", "type": "relation", "direction": "right", "labels": ["targets"]},
-        *doc("yes", "spyware"),
-    ])
-    ben.annotations.create(id=emoji_task["id"], lead_time=25.0, result=[
-        *region(EMOJI, "Interior Ministry", "ACTOR", "m", actor_type="government"),
-        *region(EMOJI, "Pegasus", "TECHNOLOGY", "p", technology_category="spyware"),
-        *region(EMOJI, "Mexico", "LOCATION", "x", country="MX"),
-        {"from_id": "m", "to_id": "p", "type": "relation", "direction": "right", "labels": ["uses"]},
-        *doc("yes", "spyware"),
-    ])
-    ana.annotations.create(id=tasks["b-plain"]["id"], result=[
-        *region(PLAIN, "Springfield", "LOCATION", "s", country="US"),
-        *region(PLAIN, "facial recognition", "TECHNOLOGY", "f", technology_category="face_recognition"),
-        # a span whose text does not match where it points: must be reported, not merged
-        {"id": "bad", "from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": 0, "end": 8, "text": "Springfield", "labels": ["LOCATION"]}},
-        *doc("yes", "face_recognition"),
-    ])
+    ana.annotations.create(
+        id=emoji_task["id"],
+        lead_time=30.0,
+        result=[
+            *region(EMOJI, "Interior Ministry", "ACTOR", "m", actor_type="government"),
+            *region(EMOJI, "Pegasus", "TECHNOLOGY", "p", technology_category="spyware"),
+            *region(EMOJI, "NSO Group", "ACTOR", "n", actor_type="company"),
+            *region(EMOJI, "𝕁ournalists", "ACTOR", "j", actor_type="media"),
+            *region(EMOJI, "Mexico", "LOCATION", "x", country="MX"),
+            {"from_id": "m", "to_id": "p", "type": "relation", "direction": "right", "labels": ["uses"]},
+            {"from_id": "m", "to_id": "j", "type": "relation", "direction": "right", "labels": ["targets"]},
+            *doc("yes", "spyware"),
+        ],
+    )
+    ben.annotations.create(
+        id=emoji_task["id"],
+        lead_time=25.0,
+        result=[
+            *region(EMOJI, "Interior Ministry", "ACTOR", "m", actor_type="government"),
+            *region(EMOJI, "Pegasus", "TECHNOLOGY", "p", technology_category="spyware"),
+            *region(EMOJI, "Mexico", "LOCATION", "x", country="MX"),
+            {"from_id": "m", "to_id": "p", "type": "relation", "direction": "right", "labels": ["uses"]},
+            *doc("yes", "spyware"),
+        ],
+    )
+    ana.annotations.create(
+        id=tasks["b-plain"]["id"],
+        result=[
+            *region(PLAIN, "Springfield", "LOCATION", "s", country="US"),
+            *region(PLAIN, "facial recognition", "TECHNOLOGY", "f", technology_category="face_recognition"),
+            # a span whose text does not match where it points: must be reported, not merged
+            {
+                "id": "bad",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 8, "text": "Springfield", "labels": ["LOCATION"]},
+            },
+            *doc("yes", "face_recognition"),
+        ],
+    )
     ben.annotations.create(id=tasks["c-other"]["id"], was_cancelled=True, result=[])
 
     pulled = runner.invoke(annotate_app, ["pull", "--json", *common], env=env)
@@ -204,13 +250,17 @@ def test_round_trip_setup_push_annotate_pull(
     assert emoji_gold["annotators"] == sorted([ana_email, ben_email])
     spans = {(e["text"], e["label"], e["actor_type"] or e["category"] or e["country"]) for e in emoji_gold["entities"]}
     # ben is the most recent annotator: on the 1-1 ties (NSO Group, 𝕁ournalists) his choice (absent) wins
-    assert spans == {("Interior Ministry", "ACTOR", "government"), ("Pegasus", "TECHNOLOGY", "spyware"),
-                     ("Mexico", "LOCATION", "MX")}
+    assert spans == {
+        ("Interior Ministry", "ACTOR", "government"),
+        ("Pegasus", "TECHNOLOGY", "spyware"),
+        ("Mexico", "LOCATION", "MX"),
+    }
     for entity in emoji_gold["entities"]:
         assert EMOJI[entity["start"] : entity["end"]] == entity["text"]  # code points, as the store uses
     ministry, pegasus = EMOJI.index("Interior Ministry"), EMOJI.index("Pegasus")
-    assert emoji_gold["relations"] == [{"label": "uses", "from": [ministry, ministry + 17],
-                                        "to": [pegasus, pegasus + 7]}]
+    assert emoji_gold["relations"] == [
+        {"label": "uses", "from": [ministry, ministry + 17], "to": [pegasus, pegasus + 7]}
+    ]
     assert (emoji_gold["relevant"], emoji_gold["category"]) == (True, "spyware")
     assert [e["text"] for e in gold["b-plain"]["entities"]] == ["Springfield", "facial recognition"]
 
@@ -221,12 +271,13 @@ def test_round_trip_setup_push_annotate_pull(
     assert status.exit_code == 0, status.output
     counts = json.loads(status.output)
     assert (counts["tasks"], counts["annotated"], counts["skipped"], counts["remaining"]) == (3, 2, 1, 0)
-    assert counts["per_annotator"] == {ana_email: {"annotated": 2, "skipped": 0},
-                                       ben_email: {"annotated": 1, "skipped": 1}}
+    assert counts["per_annotator"] == {
+        ana_email: {"annotated": 2, "skipped": 0},
+        ben_email: {"annotated": 1, "skipped": 1},
+    }
     assert counts["predictions"] == {"survnews_base@0.1.0": 3} and counts["gold_articles"] == 2
 
-    agreement = runner.invoke(annotate_app, ["agreement", "--json", "--store", str(tmp_path / "store.sqlite")],
-                              env=env)
+    agreement = runner.invoke(annotate_app, ["agreement", "--json", "--store", str(tmp_path / "store.sqlite")], env=env)
     (pair,) = json.loads(agreement.output)
     assert pair["articles"] == 1
     assert pair["span_f1"]["ALL"] == pytest.approx(2 * 3 / (5 + 3))
@@ -252,13 +303,10 @@ def test_repush_is_idempotent_and_a_new_model_version_adds_predictions(
     tasks = tasks_by_article(client, client.require_project(settings.project_title))
     assert len(tasks) == 3
     for task in tasks.values():
-        assert sorted(p["model_version"] for p in task["predictions"]) == ["survnews_base@0.1.0",
-                                                                          "survnews_base@0.2.0"]
+        assert sorted(p["model_version"] for p in task["predictions"]) == ["survnews_base@0.1.0", "survnews_base@0.2.0"]
 
 
-def test_server_down_is_one_clear_line_and_nothing_is_written(
-    labelstudio: LabelStudioServer, tmp_path: Path
-) -> None:
+def test_server_down_is_one_clear_line_and_nothing_is_written(labelstudio: LabelStudioServer, tmp_path: Path) -> None:
     db_path = tmp_path / "store.sqlite"
     store = store_with(db_path, articles())
     ensure_gold_schema(store)
@@ -266,8 +314,12 @@ def test_server_down_is_one_clear_line_and_nothing_is_written(
     store.close()
     dead = f"http://127.0.0.1:{free_port()}"
     runner = CliRunner()
-    for command in (["setup"], ["push", "--store", str(db_path)], ["pull", "--store", str(db_path)],
-                    ["status", "--store", str(db_path)]):
+    for command in (
+        ["setup"],
+        ["push", "--store", str(db_path)],
+        ["pull", "--store", str(db_path)],
+        ["status", "--store", str(db_path)],
+    ):
         result = runner.invoke(annotate_app, command, env=cli_env(labelstudio, url=dead))
         assert result.exit_code == 3, (command, result.output)
         lines = result.output.strip().splitlines()
@@ -275,19 +327,27 @@ def test_server_down_is_one_clear_line_and_nothing_is_written(
         assert "cannot connect" in lines[0] and labelstudio.token not in result.output
     with Store(db_path) as store:
         assert store.db.execute("SELECT COUNT(*) FROM gold_annotations").fetchone()[0] == before
-    wrong_key = runner.invoke(annotate_app, ["setup"], env={"LABEL_STUDIO_URL": labelstudio.url,
-                                                            "LABEL_STUDIO_API_KEY": "0" * 40})
+    wrong_key = runner.invoke(
+        annotate_app, ["setup"], env={"LABEL_STUDIO_URL": labelstudio.url, "LABEL_STUDIO_API_KEY": "0" * 40}
+    )
     assert wrong_key.exit_code == 3 and "API key was rejected" in wrong_key.output
-    no_key = runner.invoke(annotate_app, ["setup"], env={"LABEL_STUDIO_URL": labelstudio.url,
-                                                         "LABEL_STUDIO_API_KEY": ""})
+    no_key = runner.invoke(
+        annotate_app, ["setup"], env={"LABEL_STUDIO_URL": labelstudio.url, "LABEL_STUDIO_API_KEY": ""}
+    )
     assert no_key.exit_code == 2 and "LABEL_STUDIO_API_KEY" in no_key.output
 
 
 def test_server_restarted_during_a_push_then_the_next_push_completes_without_duplicates(
     labelstudio: LabelStudioServer, tmp_path: Path
 ) -> None:
-    many = [make_article(f"r{i:02}", f"Story {i}: the agency bought spyware 📱 number {i}.",
-                         [("agency", "ACTOR", {"actor_type": "government"})]) for i in range(12)]
+    many = [
+        make_article(
+            f"r{i:02}",
+            f"Story {i}: the agency bought spyware 📱 number {i}.",
+            [("agency", "ACTOR", {"actor_type": "government"})],
+        )
+        for i in range(12)
+    ]
     store = store_with(tmp_path / "store.sqlite", many)
     settings = settings_for(labelstudio, batch_size=3)
     client = LabelStudioClient(settings)

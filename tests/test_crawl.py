@@ -284,12 +284,16 @@ def news_site() -> Site:
         site.route(f"/own/{name}", page(body))
     site.route("/private/staff-rota.html", page((SITE / "private" / "staff-rota.html").read_bytes()))
     half = len(listed) // 2
-    site.route("/feed.xml", xml(rss(base, [*listed[:half], "/private/staff-rota.html", f"/own/{CANAL}"]),
-                                "application/rss+xml"))
-    site.route("/atom.xml", xml(atom(base, listed[half - 1:]), "application/atom+xml"))  # one overlap
+    site.route(
+        "/feed.xml",
+        xml(rss(base, [*listed[:half], "/private/staff-rota.html", f"/own/{CANAL}"]), "application/rss+xml"),
+    )
+    site.route("/atom.xml", xml(atom(base, listed[half - 1 :]), "application/atom+xml"))  # one overlap
     site.route("/sitemap.xml", xml(sitemap_index(base, ["/sitemap-news.xml", "/sitemap-more.xml.gz"])))
-    site.route("/sitemap-news.xml", xml(urlset(base, [(f"/own/{CANAL}", "2024-05-14"), (f"/own/{PORT}", "2024-09-02"),
-                                                      (f"/own/{LIBRARY}", None)])))
+    site.route(
+        "/sitemap-news.xml",
+        xml(urlset(base, [(f"/own/{CANAL}", "2024-05-14"), (f"/own/{PORT}", "2024-09-02"), (f"/own/{LIBRARY}", None)])),
+    )
     more = gzip.compress(urlset(base, [("/moved.html", None), (f"/own/{PORT}", None)]), mtime=0)
     site.route("/sitemap-more.xml.gz", xml(more, "application/x-gzip"))
     site.route("/moved.html", Response(301, b"", {"Location": f"/own/{PORT}"}))
@@ -307,6 +311,7 @@ def fault_site(articles: tuple[bytes, bytes]) -> Site:
                 busy_page = b"<html><body>try later</body></html>"
                 return Response(status, busy_page, {"Content-Type": "text/html", **headers})
             return page(body)
+
         return make
 
     def endless(handler: BaseHTTPRequestHandler) -> None:
@@ -331,8 +336,10 @@ def fault_site(articles: tuple[bytes, bytes]) -> Site:
     site.route("/loop-b.html", Response(302, b"", {"Location": "/loop-a.html"}))
     for n in range(8):
         site.route(f"/hop/{n}.html", Response(302, b"", {"Location": f"/hop/{n + 1}.html"}))
-    site.route("/huge.html", Response(200, b"", {"Content-Type": "text/html", "Content-Length": "5000000"},
-                                      stream=lambda h: None))
+    site.route(
+        "/huge.html",
+        Response(200, b"", {"Content-Type": "text/html", "Content-Length": "5000000"}, stream=lambda h: None),
+    )
     site.route("/endless.html", Response(200, headers={"Content-Type": "text/html"}, stream=endless))
     site.route("/drip.html", Response(200, headers={"Content-Type": "text/html"}, stream=drip))
     site.route("/image.html", Response(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, {"Content-Type": "image/png"}))
@@ -397,8 +404,20 @@ def full_crawl(sites: tuple[Site, Site], tmp_path_factory: pytest.TempPathFactor
     news, faults = sites
     folder = tmp_path_factory.mktemp("crawl")
     url_file = folder / "urls.txt"
-    fault_paths = ["/missing.html", "/flaky.html", "/busy.html", "/slow.html", "/loop-a.html", "/hop/0.html",
-                   "/huge.html", "/endless.html", "/drip.html", "/image.html", "/bomb.html", "/to-private.html"]
+    fault_paths = [
+        "/missing.html",
+        "/flaky.html",
+        "/busy.html",
+        "/slow.html",
+        "/loop-a.html",
+        "/hop/0.html",
+        "/huge.html",
+        "/endless.html",
+        "/drip.html",
+        "/image.html",
+        "/bomb.html",
+        "/to-private.html",
+    ]
     url_file.write_text(
         "# faults\n"
         + "".join(f"{faults.base}{p}\n" for p in fault_paths)
@@ -452,7 +471,8 @@ def test_every_fault_ends_as_a_clear_reject(full_crawl: CrawlResult, sites: tupl
         assert "\n" not in full_crawl.rejects[url]
     assert "(after 3 attempts)" in full_crawl.rejects[f"{faults.base}/slow.html"]
     assert set(full_crawl.rejects) == set(expected), "unexpected rejects: " + str(
-        {k: v for k, v in full_crawl.rejects.items() if k not in expected})
+        {k: v for k, v in full_crawl.rejects.items() if k not in expected}
+    )
 
 
 def test_transient_errors_are_retried_and_stored(full_crawl: CrawlResult, sites: tuple[Site, Site]) -> None:
@@ -520,8 +540,10 @@ def test_every_response_is_kept_as_warc(full_crawl: CrawlResult, sites: tuple[Si
 def test_recrawl_uses_conditional_requests(full_crawl: CrawlResult, sites: tuple[Site, Site]) -> None:
     news, _ = sites
     before = len(news.hits)
-    sources: list[AnySource] = [SitemapSource(type="sitemap", url=f"{news.base}/sitemap.xml"),
-                                FeedSource(type="feed", url=f"{news.base}/feed.xml")]
+    sources: list[AnySource] = [
+        SitemapSource(type="sitemap", url=f"{news.base}/sitemap.xml"),
+        FeedSource(type="feed", url=f"{news.base}/feed.xml"),
+    ]
     with Store(full_crawl.store_path) as store:
         raw_before = store.db.execute("SELECT COUNT(*) FROM raw").fetchone()[0]
         summary = crawl(store, sources, test_settings(), recrawl=True)
@@ -578,8 +600,11 @@ def test_per_host_and_global_concurrency_limits(tmp_path: Path) -> None:
         solo.start()
         try:
             with Store(tmp_path / "s2.sqlite") as store:
-                crawl(store, [UrlListSource(type="urls", urls=[f"{solo.base}/p{n}.html" for n in range(9)])],
-                      test_settings(per_host_concurrency=3, global_concurrency=8))
+                crawl(
+                    store,
+                    [UrlListSource(type="urls", urls=[f"{solo.base}/p{n}.html" for n in range(9)])],
+                    test_settings(per_host_concurrency=3, global_concurrency=8),
+                )
             assert solo.max_in_flight == 3
         finally:
             solo.stop()
@@ -591,8 +616,10 @@ def test_per_host_and_global_concurrency_limits(tmp_path: Path) -> None:
 def test_date_window_and_keywords(sites: tuple[Site, Site], tmp_path: Path) -> None:
     news, _ = sites
     before = len(news.hits)
-    sources: list[AnySource] = [SitemapSource(type="sitemap", url=f"{news.base}/sitemap-news.xml"),
-                                UrlListSource(type="urls", urls=[f"{news.base}/news/{SAMPLES[2].name}"])]
+    sources: list[AnySource] = [
+        SitemapSource(type="sitemap", url=f"{news.base}/sitemap-news.xml"),
+        UrlListSource(type="urls", urls=[f"{news.base}/news/{SAMPLES[2].name}"]),
+    ]
     settings = test_settings(since=date(2024, 6, 1), keywords=["drone", "drones"])
     with Store(tmp_path / "s.sqlite") as store:
         summary = crawl(store, sources, settings)
@@ -611,8 +638,11 @@ def test_private_addresses_are_refused_after_dns(tmp_path: Path) -> None:
     site = Site(robots="User-agent: *\nAllow: /\n").start()
     try:
         site.route("/a.html", page(OWN[PORT]))
-        urls = [f"http://localhost:{site.port}/a.html", f"http://[::1]:{site.port}/a.html",
-                f"http://169.254.169.254:{site.port}/latest/meta-data/"]
+        urls = [
+            f"http://localhost:{site.port}/a.html",
+            f"http://[::1]:{site.port}/a.html",
+            f"http://169.254.169.254:{site.port}/latest/meta-data/",
+        ]
         with Store(tmp_path / "s.sqlite") as store:
             crawl(store, [UrlListSource(type="urls", urls=urls)], test_settings(allowed_private_networks=[]))
             rejects = {r["item"]: r["reason"] for r in store.rejects()}
@@ -620,8 +650,11 @@ def test_private_addresses_are_refused_after_dns(tmp_path: Path) -> None:
         for url in urls:
             assert "private, loopback or link-local" in rejects[url] and "--allow-private" in rejects[url]
         with Store(tmp_path / "s2.sqlite") as store:
-            summary = crawl(store, [UrlListSource(type="urls", urls=urls[:1])],
-                            test_settings(allowed_private_networks=[], allow_private=True))
+            summary = crawl(
+                store,
+                [UrlListSource(type="urls", urls=urls[:1])],
+                test_settings(allowed_private_networks=[], allow_private=True),
+            )
         assert summary.pages_stored == 1
     finally:
         site.stop()
@@ -655,8 +688,11 @@ def test_a_huge_robots_txt_is_read_up_to_its_limit(tmp_path: Path) -> None:
     site.route("/open/b.html", page(OWN[CANAL]))
     try:
         with Store(tmp_path / "s.sqlite") as store:
-            summary = crawl(store, [UrlListSource(type="urls", urls=[f"{site.base}/secret/a.html",
-                                                                    f"{site.base}/open/b.html"])], test_settings())
+            summary = crawl(
+                store,
+                [UrlListSource(type="urls", urls=[f"{site.base}/secret/a.html", f"{site.base}/open/b.html"])],
+                test_settings(),
+            )
             rejects = {r["item"]: r["reason"] for r in store.rejects()}
         assert rejects == {f"{site.base}/secret/a.html": "disallowed by robots.txt"}
         assert summary.pages_stored == 1 and site.count("/secret/a.html") == 0
@@ -676,8 +712,11 @@ def test_real_pages_from_shared_round_trip(tmp_path: Path) -> None:
     site.start()
     try:
         with Store(tmp_path / "s.sqlite") as store:
-            summary = crawl(store, [SitemapSource(type="sitemap", url=f"{site.base}/sitemap.xml")],
-                            test_settings(max_bytes=5_000_000))
+            summary = crawl(
+                store,
+                [SitemapSource(type="sitemap", url=f"{site.base}/sitemap.xml")],
+                test_settings(max_bytes=5_000_000),
+            )
             stored = {row[0]: bytes(row[1]) for row in store.db.execute("SELECT url, data FROM raw")}
         assert summary.pages_stored == len(files)
         assert stored == {f"{site.base}{p}": body for p, body in bodies.items()}
@@ -690,8 +729,11 @@ def test_real_pages_from_shared_round_trip(tmp_path: Path) -> None:
 # kill -9 mid-crawl -----------------------------------------------------------------------------------------------
 
 
-WORDS = [w for w in (SITE / "own" / CANAL).read_text().split() + (SITE / "own" / PORT).read_text().split()
-         if w.isalpha() and len(w) > 3]
+WORDS = [
+    w
+    for w in (SITE / "own" / CANAL).read_text().split() + (SITE / "own" / PORT).read_text().split()
+    if w.isalpha() and len(w) > 3
+]
 
 
 def generated_article(n: int) -> bytes:
@@ -718,10 +760,21 @@ def generated_site(pages: int) -> Site:
 
 
 def run_cli(store: Path, config: Path, sitemap: str, ingest: bool) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "pipeline.crawl", "--sitemap", sitemap, "--store", str(store),
-            "--config", str(config), "--ingest" if ingest else "--no-ingest"]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    args = [
+        sys.executable,
+        "-m",
+        "pipeline.crawl",
+        "--sitemap",
+        sitemap,
+        "--store",
+        str(store),
+        "--config",
+        str(config),
+        "--ingest" if ingest else "--no-ingest",
+    ]
+    return subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
 
 
 def done_pages(store: Path) -> set[str]:

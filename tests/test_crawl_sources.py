@@ -45,8 +45,11 @@ def test_feeds_rss_and_atom() -> None:
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
-    [(b"", "empty"), (b"<<< not xml & not a feed", "not a readable RSS/Atom feed"),
-     (b"<html><body><p>a web page</p></body></html>", "not an RSS or Atom feed")],
+    [
+        (b"", "empty"),
+        (b"<<< not xml & not a feed", "not a readable RSS/Atom feed"),
+        (b"<html><body><p>a web page</p></body></html>", "not an RSS or Atom feed"),
+    ],
 )
 def test_malformed_feeds(data: bytes, fragment: str) -> None:
     with pytest.raises(RejectError) as info:
@@ -64,25 +67,36 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_sitemaps_urlset_index_gzip_and_text() -> None:
     links = parse_sitemap(URLSET, "https://n.example/sitemap.xml")
-    assert links == [Link("https://n.example/a", "page", None, "2024-07-05", None),
-                     Link("https://n.example/b", "page", "2024-07-04", None, "B")]
+    assert links == [
+        Link("https://n.example/a", "page", None, "2024-07-05", None),
+        Link("https://n.example/b", "page", "2024-07-04", None, "B"),
+    ]
     assert parse_sitemap(gzip.compress(URLSET), "https://n.example/sitemap.xml.gz") == links
-    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-             b"<loc>https://n.example/s1.xml</loc><lastmod>2023-01-01</lastmod></sitemap></sitemapindex>")
+    index = (
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+        b"<loc>https://n.example/s1.xml</loc><lastmod>2023-01-01</lastmod></sitemap></sitemapindex>"
+    )
     assert parse_sitemap(index, "https://n.example/i.xml") == [
-        Link("https://n.example/s1.xml", "sitemap", None, "2023-01-01", None)]
+        Link("https://n.example/s1.xml", "sitemap", None, "2023-01-01", None)
+    ]
     assert [link.url for link in parse_sitemap(b"https://n.example/x\nhttps://n.example/y\n", "u")] == [
-        "https://n.example/x", "https://n.example/y"]
+        "https://n.example/x",
+        "https://n.example/y",
+    ]
 
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
-    [(b"<urlset><url><loc>x</loc></url", "not well-formed XML"),
-     (b"<rss><channel/></rss>", "neither <urlset> nor <sitemapindex>"),
-     (b"just some words\nnot urls", "neither an XML sitemap nor a list"),
-     (b"\x1f\x8b\x08\x00garbage", "gzipped sitemap is corrupt"),
-     (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><lastmod>2024-01-01</lastmod></url></urlset>',
-      "none with a <loc>")],
+    [
+        (b"<urlset><url><loc>x</loc></url", "not well-formed XML"),
+        (b"<rss><channel/></rss>", "neither <urlset> nor <sitemapindex>"),
+        (b"just some words\nnot urls", "neither an XML sitemap nor a list"),
+        (b"\x1f\x8b\x08\x00garbage", "gzipped sitemap is corrupt"),
+        (
+            b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><lastmod>2024-01-01</lastmod></url></urlset>',
+            "none with a <loc>",
+        ),
+    ],
 )
 def test_malformed_sitemaps(data: bytes, fragment: str) -> None:
     with pytest.raises(RejectError) as info:
@@ -91,10 +105,12 @@ def test_malformed_sitemaps(data: bytes, fragment: str) -> None:
 
 
 def test_sitemap_entities_are_not_expanded() -> None:
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
-              b'<!ENTITY c SYSTEM "file:///etc/hostname">]>'
-              b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://n.example/&b;&c;</loc>'
-              b"</url></urlset>")
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c SYSTEM "file:///etc/hostname">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://n.example/&b;&c;</loc>'
+        b"</url></urlset>"
+    )
     links = parse_sitemap(laughs, "u")
     assert all("aaaa" not in link.url for link in links)  # neither expanded nor read from the file system
 
@@ -123,8 +139,10 @@ def test_sources_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"sources\.0\.feed\.url: Field required"):
         parse_sources([{"type": "feed", "urls": ["x"]}])
     file = tmp_path / "sources.toml"
-    file.write_text('[[sources]]\ntype = "sitemap"\nurl = "https://n.example/news-sitemap.xml"\n'
-                    '[[sources]]\ntype = "url-file"\npath = "lists/urls.txt"\n')
+    file.write_text(
+        '[[sources]]\ntype = "sitemap"\nurl = "https://n.example/news-sitemap.xml"\n'
+        '[[sources]]\ntype = "url-file"\npath = "lists/urls.txt"\n'
+    )
     loaded = load_sources_file(file)
     assert loaded[1].path == tmp_path / "lists" / "urls.txt"  # type: ignore[union-attr]
     file.write_text("[crawl]\nx = 1\n")

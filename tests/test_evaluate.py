@@ -34,10 +34,11 @@ def spans(*items: tuple[int, int, str]) -> list[CharSpan]:
 
 
 def test_exact_scores_per_label_and_micro_average() -> None:
-    gold = [spans((0, 6, "ACTOR"), (10, 15, "LOCATION"), (23, 49, "TECHNOLOGY")),
-            spans((15, 22, "LOCATION"))]
-    predicted = [spans((0, 6, "ACTOR"), (10, 15, "LOCATION"), (30, 49, "TECHNOLOGY"), (55, 63, "ACTOR")),
-                 spans((4, 11, "ACTOR"))]
+    gold = [spans((0, 6, "ACTOR"), (10, 15, "LOCATION"), (23, 49, "TECHNOLOGY")), spans((15, 22, "LOCATION"))]
+    predicted = [
+        spans((0, 6, "ACTOR"), (10, 15, "LOCATION"), (30, 49, "TECHNOLOGY"), (55, 63, "ACTOR")),
+        spans((4, 11, "ACTOR")),
+    ]
     scores = score_spans(gold, predicted)
     actor, location, technology = (scores.exact[k] for k in ("ACTOR", "LOCATION", "TECHNOLOGY"))
     assert (actor.tp, actor.fp, actor.fn) == (1, 2, 0)
@@ -73,23 +74,64 @@ def test_label_mismatch_is_an_error_on_both_sides_and_labels_filter() -> None:
 def write_label_studio_export(path: Path) -> None:
     emoji_text = "😀 Thanks Met Police for the ANPR cameras"
     tasks = [
-        {"id": 1, "data": {"text": TEXT_A}, "annotations": [
-            {"id": 10, "was_cancelled": True, "result": []},
-            {"id": 11, "was_cancelled": False, "updated_at": "2025-01-02T00:00:00Z", "result": [
-                {"id": "a", "from_name": "label", "to_name": "text", "type": "labels",
-                 "value": {"start": 0, "end": 6, "text": "Police", "labels": ["ACTOR"]}},
-                {"id": "b", "from_name": "label", "to_name": "text", "type": "labels",
-                 "value": {"start": 10, "end": 15, "text": "Leeds", "labels": ["LOCATION"]}},
-                {"id": "c", "from_name": "label", "to_name": "text", "type": "labels",
-                 "value": {"start": 23, "end": 49, "text": "facial recognition cameras", "labels": ["TECHNOLOGY"]}},
-                {"from_id": "a", "to_id": "b", "type": "relation", "direction": "right"},
-            ]},
-        ]},
+        {
+            "id": 1,
+            "data": {"text": TEXT_A},
+            "annotations": [
+                {"id": 10, "was_cancelled": True, "result": []},
+                {
+                    "id": 11,
+                    "was_cancelled": False,
+                    "updated_at": "2025-01-02T00:00:00Z",
+                    "result": [
+                        {
+                            "id": "a",
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": 0, "end": 6, "text": "Police", "labels": ["ACTOR"]},
+                        },
+                        {
+                            "id": "b",
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": 10, "end": 15, "text": "Leeds", "labels": ["LOCATION"]},
+                        },
+                        {
+                            "id": "c",
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {
+                                "start": 23,
+                                "end": 49,
+                                "text": "facial recognition cameras",
+                                "labels": ["TECHNOLOGY"],
+                            },
+                        },
+                        {"from_id": "a", "to_id": "b", "type": "relation", "direction": "right"},
+                    ],
+                },
+            ],
+        },
         {"id": 2, "data": {"text": TEXT_B}, "annotations": []},  # not annotated: left out
         # Label Studio counts UTF-16 units: the emoji shifts every offset by one.
-        {"id": 3, "data": {"text": emoji_text}, "annotations": [{"id": 12, "result": [
-            {"type": "labels", "value": {"start": 10, "end": 20, "text": "Met Police", "labels": ["ACTOR"]}},
-        ]}]},
+        {
+            "id": 3,
+            "data": {"text": emoji_text},
+            "annotations": [
+                {
+                    "id": 12,
+                    "result": [
+                        {
+                            "type": "labels",
+                            "value": {"start": 10, "end": 20, "text": "Met Police", "labels": ["ACTOR"]},
+                        },
+                    ],
+                }
+            ],
+        },
     ]
     path.write_text(json.dumps(tasks), encoding="utf-8")
 
@@ -101,28 +143,45 @@ def test_load_label_studio_json_export(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["1", "3"]
     assert docs[0].spans == spans((0, 6, "ACTOR"), (10, 15, "LOCATION"), (23, 49, "TECHNOLOGY"))
     met = docs[1].spans[0]
-    assert docs[1].text[met.start:met.end] == "Met Police" and met.label == "ACTOR"
+    assert docs[1].text[met.start : met.end] == "Met Police" and met.label == "ACTOR"
 
 
 def test_load_json_min_and_jsonl(tmp_path: Path) -> None:
     json_min = tmp_path / "min.json"
-    json_min.write_text(json.dumps([{"id": 7, "text": TEXT_B, "annotator": 1, "label": [
-        {"start": 15, "end": 22, "text": "Bristol", "labels": ["LOCATION"]},
-        {"start": 30, "end": 36, "text": "drones", "labels": ["TECHNOLOGY"]}]}]), encoding="utf-8")
+    json_min.write_text(
+        json.dumps(
+            [
+                {
+                    "id": 7,
+                    "text": TEXT_B,
+                    "annotator": 1,
+                    "label": [
+                        {"start": 15, "end": 22, "text": "Bristol", "labels": ["LOCATION"]},
+                        {"start": 30, "end": 36, "text": "drones", "labels": ["TECHNOLOGY"]},
+                    ],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     assert load_gold(json_min)[0].spans == spans((15, 22, "LOCATION"), (30, 36, "TECHNOLOGY"))
     jsonl = tmp_path / "gold.jsonl"
-    jsonl.write_text(json.dumps({"text": TEXT_B, "entities": [{"start": 4, "end": 11, "label": "ACTOR"}]}) + "\n\n",
-                     encoding="utf-8")
+    jsonl.write_text(
+        json.dumps({"text": TEXT_B, "entities": [{"start": 4, "end": 11, "label": "ACTOR"}]}) + "\n\n", encoding="utf-8"
+    )
     assert load_any_gold(jsonl) == [GoldDoc(TEXT_B, spans((4, 11, "ACTOR")))]
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("", "empty"),
-    ("[{]", "not valid JSON"),
-    ('{"text": "abc", "entities": [{"start": 0, "end": 9, "label": "ACTOR"}]}', "outside the text"),
-    ('{"entities": []}', "no text"),
-    ('[{"id": 1, "data": {}, "annotations": [{"result": []}]}]', "no data.text"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("", "empty"),
+        ("[{]", "not valid JSON"),
+        ('{"text": "abc", "entities": [{"start": 0, "end": 9, "label": "ACTOR"}]}', "outside the text"),
+        ('{"entities": []}', "no text"),
+        ('[{"id": 1, "data": {}, "annotations": [{"result": []}]}]', "no data.text"),
+    ],
+)
 def test_bad_gold_is_a_one_line_reject(tmp_path: Path, content: str, reason: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
@@ -153,10 +212,13 @@ def ruler_pipeline(path: Path) -> Path:
 
 def test_score_ner_file_on_iob2_with_a_real_pipeline(tmp_path: Path) -> None:
     iob = tmp_path / "gold.iob2"
-    iob.write_text("# sent_id = d1-1\n# text = Ada Lovelace lived in Leeds.\n"
-                   "1\tAda\tB-PER\n2\tLovelace\tI-PER\n3\tlived\tO\n4\tin\tO\n5\tLeeds\tB-LOC\n6\t.\tO\n\n"
-                   "# sent_id = d2-1\n# text = Grace worked at Acme.\n"
-                   "1\tGrace\tB-PER\n2\tworked\tO\n3\tat\tO\n4\tAcme\tB-ORG\n5\t.\tO\n", encoding="utf-8")
+    iob.write_text(
+        "# sent_id = d1-1\n# text = Ada Lovelace lived in Leeds.\n"
+        "1\tAda\tB-PER\n2\tLovelace\tI-PER\n3\tlived\tO\n4\tin\tO\n5\tLeeds\tB-LOC\n6\t.\tO\n\n"
+        "# sent_id = d2-1\n# text = Grace worked at Acme.\n"
+        "1\tGrace\tB-PER\n2\tworked\tO\n3\tat\tO\n4\tAcme\tB-ORG\n5\t.\tO\n",
+        encoding="utf-8",
+    )
     gold = load_ner_gold(iob)
     assert gold[0].text == "Ada Lovelace lived in Leeds."
     scores = score_ner_file(spacy.load(ruler_pipeline(tmp_path / "ruler")), iob)
@@ -169,9 +231,20 @@ def test_evaluate_cli_table_and_json(tmp_path: Path) -> None:
     model = ruler_pipeline(tmp_path / "ruler")
     gold = tmp_path / "gold.jsonl"
     text = "Ada Lovelace met Charles Babbage in Leeds."
-    gold.write_text(json.dumps({"text": text, "entities": [
-        {"start": 0, "end": 12, "label": "PERSON"}, {"start": 17, "end": 32, "label": "PERSON"},
-        {"start": 36, "end": 41, "label": "LOC"}]}) + "\n", encoding="utf-8")
+    gold.write_text(
+        json.dumps(
+            {
+                "text": text,
+                "entities": [
+                    {"start": 0, "end": 12, "label": "PERSON"},
+                    {"start": 17, "end": 32, "label": "PERSON"},
+                    {"start": 36, "end": 41, "label": "LOC"},
+                ],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     app = typer.Typer()
     app.command()(evaluate_cli)
     runner = CliRunner()

@@ -47,9 +47,14 @@ def test_normalize_url(url: str, expected: str) -> None:
 
 def test_normalize_url_relative_and_refused() -> None:
     assert normalize_url("../b.html", base="https://example.com/news/a/x.html") == "https://example.com/news/b.html"
-    for bad, code in [("ftp://example.com/f", "bad-scheme"), ("file:///etc/passwd", "bad-scheme"),
-                      ("javascript:alert(1)", "bad-scheme"), ("/relative/only", "bad-scheme"),
-                      ("http:///nohost", "bad-url"), ("http://example.com:99999/", "bad-url")]:
+    for bad, code in [
+        ("ftp://example.com/f", "bad-scheme"),
+        ("file:///etc/passwd", "bad-scheme"),
+        ("javascript:alert(1)", "bad-scheme"),
+        ("/relative/only", "bad-scheme"),
+        ("http:///nohost", "bad-url"),
+        ("http://example.com:99999/", "bad-url"),
+    ]:
         with pytest.raises(FetchError) as info:
             normalize_url(bad)
         assert info.value.code == code, bad
@@ -65,8 +70,22 @@ def test_domains_and_origins() -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.5.4", "192.168.0.10", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-     "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "224.0.0.1", "240.0.0.1"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.5.4",
+        "192.168.0.10",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+    ],
 )
 def test_guard_blocks_non_public_addresses(address: str) -> None:
     with pytest.raises(FetchError) as info:
@@ -89,7 +108,7 @@ def test_decoder_stops_a_gzip_bomb_at_the_budget() -> None:
     decoder = BoundedDecoder("gzip")
     produced = 0
     for start in range(0, len(bomb), 65_536):
-        out = decoder.feed(bomb[start:start + 65_536], 1_000_000 - produced)
+        out = decoder.feed(bomb[start : start + 65_536], 1_000_000 - produced)
         produced += len(out)
         assert len(out) <= 1_000_001  # never more than the budget plus one byte, whatever the ratio
         if produced > 1_000_000:
@@ -120,8 +139,11 @@ def test_retry_after() -> None:
 
 
 def test_robots_rules() -> None:
-    rules = robots_from_response(200, b"User-agent: *\nDisallow: /private/\nDisallow: /*?print=\nCrawl-delay: 2\n\n"
-                                      b"User-agent: survnews\nDisallow: /no-survnews/\nRequest-rate: 1/10s\n")
+    rules = robots_from_response(
+        200,
+        b"User-agent: *\nDisallow: /private/\nDisallow: /*?print=\nCrawl-delay: 2\n\n"
+        b"User-agent: survnews\nDisallow: /no-survnews/\nRequest-rate: 1/10s\n",
+    )
     assert rules.allows("https://x.org/news/a", "survnews")
     assert not rules.allows("https://x.org/no-survnews/a", "survnews")
     assert rules.allows("https://x.org/private/a", "survnews")  # its own group replaces the * group

@@ -98,10 +98,19 @@ def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path
             }
         ]
         row = GoldRow(
-            project_id=1, annotation_id=7, task_id=3, article_id=article.id, annotator="ann@example.org",
-            created_at="2024-01-01T00:00:00Z", updated_at="2024-01-01T00:00:00Z", lead_time=12.0,
-            cancelled=False, ground_truth=False, text_sha256=text_sha256(article.text),
-            result=result, parsed=parse_result(result, article.text),
+            project_id=1,
+            annotation_id=7,
+            task_id=3,
+            article_id=article.id,
+            annotator="ann@example.org",
+            created_at="2024-01-01T00:00:00Z",
+            updated_at="2024-01-01T00:00:00Z",
+            lead_time=12.0,
+            cancelled=False,
+            ground_truth=False,
+            text_sha256=text_sha256(article.text),
+            result=result,
+            parsed=parse_result(result, article.text),
         )
         replace_project_gold(store, 1, [row])
         entry = publish(store, settings, "1.0.0")

@@ -56,11 +56,15 @@ UD_SAMPLE = """# newdoc id = blog-1
 1\t#hashtag\tO
 """
 
-PAIR_SAMPLE = "Visiting\tO\nNew\tB-location\nYork\tI-location\nwith\tO\n@sam\tB-person\n\t\n" \
-              "\tO\nApple\tB-corporation\nfans\tB-group\n \n#tbt\tO\nok\tO\n"
+PAIR_SAMPLE = (
+    "Visiting\tO\nNew\tB-location\nYork\tI-location\nwith\tO\n@sam\tB-person\n\t\n"
+    "\tO\nApple\tB-corporation\nfans\tB-group\n \n#tbt\tO\nok\tO\n"
+)
 
-IOB1_SAMPLE = "-DOCSTART- O\n\nThe O\nMad I-ORG\nCapsule I-ORG\nMarkets I-ORG\nmet O\nJohn I-PER\nSmith I-PER\n" \
-              "Jane B-PER\nDoe I-PER\n. O\n\nIt O\nwas O\nin O\nParis I-LOC\n\n-DOCSTART- O\n\nRome I-LOC\n"
+IOB1_SAMPLE = (
+    "-DOCSTART- O\n\nThe O\nMad I-ORG\nCapsule I-ORG\nMarkets I-ORG\nmet O\nJohn I-PER\nSmith I-PER\n"
+    "Jane B-PER\nDoe I-PER\n. O\n\nIt O\nwas O\nin O\nParis I-LOC\n\n-DOCSTART- O\n\nRome I-LOC\n"
+)
 
 
 def test_ud_layout_boundaries_comments_and_label_map() -> None:
@@ -71,16 +75,22 @@ def test_ud_layout_boundaries_comments_and_label_map() -> None:
     assert sentences[0].spaces() == [True, True, True, True, True, True, False, True]
     docs = list(sentences_to_docs(Vocab(), sentences, CONLL_LABELS))
     assert len(docs) == 2 and docs[0].text.startswith("Maria Lopez joined Acme Corp in Leeds. American")
-    assert [(e.text, e.label_) for e in docs[0].ents] == [("Maria Lopez", "PERSON"), ("Acme Corp", "ORG"),
-                                                         ("Leeds", "LOC")]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [
+        ("Maria Lopez", "PERSON"),
+        ("Acme Corp", "ORG"),
+        ("Leeds", "LOC"),
+    ]
     assert [s.text for s in docs[0].sents][1] == "American police said so."
 
 
 def test_two_column_tabs_blank_tab_lines_and_wnut_map() -> None:
     sentences = list(read_conll(PAIR_SAMPLE.splitlines(keepends=True), PAIR_LAYOUT, block_is_doc=True))
     # tab-only and space-only lines end a block; the empty token is dropped
-    assert [s.tokens for s in sentences] == [["Visiting", "New", "York", "with", "@sam"], ["Apple", "fans"],
-                                             ["#tbt", "ok"]]
+    assert [s.tokens for s in sentences] == [
+        ["Visiting", "New", "York", "with", "@sam"],
+        ["Apple", "fans"],
+        ["#tbt", "ok"],
+    ]
     assert len({s.doc_key for s in sentences}) == 3
     docs = list(sentences_to_docs(Vocab(), sentences, WNUT_LABELS))
     assert [(e.text, e.label_) for e in docs[0].ents] == [("New York", "LOC"), ("@sam", "PERSON")]
@@ -94,14 +104,24 @@ def test_space_separated_iob1_with_docstart() -> None:
     assert [len(s.tokens) for s in sentences] == [10, 4, 1]
     assert sentences[0].doc_key == sentences[1].doc_key != sentences[2].doc_key
     docs = list(sentences_to_docs(Vocab(), sentences, CONLL_LABELS))
-    assert [(e.text, e.label_) for e in docs[0].ents] == [("Mad Capsule Markets", "ORG"), ("John Smith", "PERSON"),
-                                                         ("Jane Doe", "PERSON"), ("Paris", "LOC")]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [
+        ("Mad Capsule Markets", "ORG"),
+        ("John Smith", "PERSON"),
+        ("Jane Doe", "PERSON"),
+        ("Paris", "LOC"),
+    ]
     assert [(e.text, e.label_) for e in docs[1].ents] == [("Rome", "LOC")]
 
 
 def test_tag_mapping_and_stray_tags() -> None:
-    assert map_tags(["B-OTH", "I-OTH", "B-O", "I-PER", "B-MISC", "X"], CONLL_LABELS) == ["O", "O", "O", "I-PERSON",
-                                                                                         "O", "O"]
+    assert map_tags(["B-OTH", "I-OTH", "B-O", "I-PER", "B-MISC", "X"], CONLL_LABELS) == [
+        "O",
+        "O",
+        "O",
+        "I-PERSON",
+        "O",
+        "O",
+    ]
     assert sentence_spans(["I-LOC", "I-LOC", "B-LOC", "O", "I-ORG"]) == [(0, 2, "LOC"), (2, 3, "LOC"), (4, 5, "ORG")]
 
 
@@ -114,13 +134,16 @@ PLACES = ["Leeds", "Lagos", "Porto Alegre"]
 
 def template_sentences(count: int) -> list[list[tuple[str, str]]]:
     """Sentences of the form '<person> works for <org> in <place> .' tagged in IOB2."""
+
     def tagged(name: str, label: str) -> list[tuple[str, str]]:
         words = name.split()
         return [(w, ("B-" if i == 0 else "I-") + label) for i, w in enumerate(words)]
 
     combos = itertools.islice(itertools.cycle(itertools.product(PEOPLE, ORGS, PLACES)), count)
-    return [[*tagged(p, "PER"), ("works", "O"), ("for", "O"), *tagged(o, "ORG"), ("in", "O"), *tagged(c, "LOC"),
-             (".", "O")] for p, o, c in combos]
+    return [
+        [*tagged(p, "PER"), ("works", "O"), ("for", "O"), *tagged(o, "ORG"), ("in", "O"), *tagged(c, "LOC"), (".", "O")]
+        for p, o, c in combos
+    ]
 
 
 def write_fake_ner_train(root: Path, sentences_per_file: int = 24) -> None:
@@ -153,8 +176,21 @@ def test_train_base_command_end_to_end(tmp_path: Path) -> None:
     output = tmp_path / "models" / "survnews_base"
     app = typer.Typer()
     app.add_typer(train_app, name="train")
-    result = CliRunner().invoke(app, ["train", "base", "--shared", str(shared), "--output", str(output),
-                                      "--work-dir", str(tmp_path / "work"), "--max-steps", "40"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "base",
+            "--shared",
+            str(shared),
+            "--output",
+            str(output),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--max-steps",
+            "40",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "uner_english_pud" in result.stdout and (tmp_path / "work" / "train.spacy").is_file()
     meta = json.loads((output / "meta.json").read_text(encoding="utf-8"))
@@ -200,8 +236,10 @@ def test_shipped_base_pipeline_loads_offline_and_finds_entities() -> None:
         pytest.skip(f"{BASE_MODEL_DIR} is absent: run `survnews train base` to build it")
     nlp = spacy.load(BASE_MODEL_DIR)
     assert nlp.meta["name"] == "survnews_base" and nlp.pipe_names == ["tok2vec", "ner", "sentencizer"]
-    doc = nlp("Prime Minister Keir Starmer told the BBC on Tuesday that Microsoft would open an office in "
-              "Manchester next year.")
+    doc = nlp(
+        "Prime Minister Keir Starmer told the BBC on Tuesday that Microsoft would open an office in "
+        "Manchester next year."
+    )
     found = {(e.text, e.label_) for e in doc.ents}
     assert ("Keir Starmer", "PERSON") in found or ("Manchester", "LOC") in found, found
     assert {label for _, label in found} <= {"PERSON", "ORG", "LOC"}
@@ -221,5 +259,6 @@ def test_docbin_roundtrip_of_converted_docs(tmp_path: Path) -> None:
     docs = list(sentences_to_docs(Vocab(), sentences, CONLL_LABELS))
     DocBin(docs=docs).to_disk(tmp_path / "d.spacy")
     back = list(DocBin().from_disk(tmp_path / "d.spacy").get_docs(Vocab()))
-    assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in back] == \
-        [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs]
+    assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in back] == [
+        [(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs
+    ]

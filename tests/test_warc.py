@@ -19,17 +19,33 @@ from pipeline.warc import WarcArchive, iter_warc_inputs, iter_warc_items
 PAGE = b"<!DOCTYPE html><html><head><title>A</title></head><body><p>" + b"text " * 200 + b"</p></body></html>"
 
 
-def exchange(url: str, status: int = 200, content_type: str = "text/html; charset=utf-8", body: bytes = PAGE,
-             gzipped: bool = False, truncated: str | None = None) -> Exchange:
+def exchange(
+    url: str,
+    status: int = 200,
+    content_type: str = "text/html; charset=utf-8",
+    body: bytes = PAGE,
+    gzipped: bool = False,
+    truncated: str | None = None,
+) -> Exchange:
     headers = {"Content-Type": content_type, "Transfer-Encoding": "chunked"}
     raw = body
     if gzipped:
         raw = gzip.compress(body)
         headers["Content-Encoding"] = "gzip"
-    return Exchange(url=url, method="GET", request_headers=[("User-Agent", "t (+mailto:a@b.c)")], status=status,
-                    reason="OK" if status == 200 else "Other", http_version="HTTP/1.1", headers=httpx.Headers(headers),
-                    raw_body=raw, body=body, ip="127.0.0.1", truncated=truncated,
-                    fetched_at="2024-07-01T10:00:00Z")
+    return Exchange(
+        url=url,
+        method="GET",
+        request_headers=[("User-Agent", "t (+mailto:a@b.c)")],
+        status=status,
+        reason="OK" if status == 200 else "Other",
+        http_version="HTTP/1.1",
+        headers=httpx.Headers(headers),
+        raw_body=raw,
+        body=body,
+        ip="127.0.0.1",
+        truncated=truncated,
+        fetched_at="2024-07-01T10:00:00Z",
+    )
 
 
 def write_archive(folder: Path) -> Path:
@@ -93,9 +109,14 @@ def test_oversized_records_and_non_warc_files(tmp_path: Path) -> None:
     path = write_archive(tmp_path)
     items = list(iter_warc_items(path, max_bytes=100))
     assert {uri for uri, err in (i for i in items if isinstance(i, tuple)) if err.code == "too-large"} == {
-        "https://n.example/a", "https://n.example/b"}
-    for name, content in [("notes.warc", b"these are not WARC records\n" * 10),
-                          ("page.warc.gz", gzip.compress(PAGE)), ("empty.warc", b"")]:
+        "https://n.example/a",
+        "https://n.example/b",
+    }
+    for name, content in [
+        ("notes.warc", b"these are not WARC records\n" * 10),
+        ("page.warc.gz", gzip.compress(PAGE)),
+        ("empty.warc", b""),
+    ]:
         (tmp_path / name).write_bytes(content)
         with pytest.raises(RejectError) as info:
             list(iter_warc_items(tmp_path / name))
@@ -111,11 +132,18 @@ def test_reads_warc_written_by_other_tools(tmp_path: Path) -> None:
     with path.open("wb") as handle:
         writer = WARCWriter(handle, gzip=False)
         chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
-                                   protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record("https://cc.example/story", "response",
-                                                      payload=io.BytesIO(chunked), http_headers=headers))
-        writer.write_record(writer.create_warc_record("https://cc.example/meta", "metadata",
-                                                      payload=io.BytesIO(b"x: y"), warc_content_type="text/plain"))
+        headers = StatusAndHeaders(
+            "200 OK", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")], protocol="HTTP/1.1"
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                "https://cc.example/story", "response", payload=io.BytesIO(chunked), http_headers=headers
+            )
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                "https://cc.example/meta", "metadata", payload=io.BytesIO(b"x: y"), warc_content_type="text/plain"
+            )
+        )
     (item,) = list(iter_warc_inputs(path))
     assert item.url == "https://cc.example/story" and item.data == PAGE

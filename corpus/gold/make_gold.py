@@ -83,8 +83,11 @@ def main() -> int:
     for key, doc_id in GOLD_DOCS.items():
         sample = expected[key]
         text: str = sample["clean_text"]
-        record = {"id": doc_id, "text": text,
-                  "entities": find_mentions(text, sample["entities"], ALIASES.get(doc_id, {}))}
+        record = {
+            "id": doc_id,
+            "text": text,
+            "entities": find_mentions(text, sample["entities"], ALIASES.get(doc_id, {})),
+        }
         problems.extend(check(record, sample["entities"]))
         lines.append(json.dumps(record, ensure_ascii=False))
     if problems:

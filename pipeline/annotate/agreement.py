@@ -62,8 +62,9 @@ class PairAgreement:
             "annotators": [self.first, self.second],
             "articles": self.articles,
             "span_f1": {k: v.f1 for k, v in self.spans.items()},
-            "span_counts": {k: {"common": v.common, "first": v.first, "second": v.second}
-                            for k, v in self.spans.items()},
+            "span_counts": {
+                k: {"common": v.common, "first": v.first, "second": v.second} for k, v in self.spans.items()
+            },
             "kappa": self.kappa,
             "kappa_items": self.kappa_items,
         }
@@ -97,8 +98,11 @@ def pairwise_agreement(store: Store) -> list[PairAgreement]:
                 score.second += len(spans_b)
             pair.spans[label] = score
         for choice in DOC_CHOICES:
-            rated = [(a.doc[choice], b.doc[choice]) for a, b in shared
-                     if a.doc.get(choice) is not None and b.doc.get(choice) is not None]
+            rated = [
+                (a.doc[choice], b.doc[choice])
+                for a, b in shared
+                if a.doc.get(choice) is not None and b.doc.get(choice) is not None
+            ]
             pair.kappa[choice] = cohen_kappa([x for x, _ in rated], [y for _, y in rated])
             pair.kappa_items[choice] = len(rated)
         pairs.append(pair)

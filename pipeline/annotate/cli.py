@@ -60,8 +60,12 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
 
 
-def _run(config: Path | None, store_path: Path | None, project: str | None,
-         action: Callable[[Settings, LabelStudioSettings, Store, LabelStudioClient], Any]) -> Any:
+def _run(
+    config: Path | None,
+    store_path: Path | None,
+    project: str | None,
+    action: Callable[[Settings, LabelStudioSettings, Store, LabelStudioClient], Any],
+) -> Any:
     from pipeline.annotate._client import LabelStudioClient
 
     with _errors():
@@ -104,8 +108,17 @@ def push_cli(
     from pipeline.annotate.push import push
 
     def action(settings: Settings, ls: LabelStudioSettings, db: Store, client: LabelStudioClient) -> Any:
-        return push(db, client, ls, count=count, strategy=cast("Strategy", strategy), seed=seed,
-                    threshold=settings.relevance.threshold, relevant_only=relevant_only, model_version=model_version)
+        return push(
+            db,
+            client,
+            ls,
+            count=count,
+            strategy=cast("Strategy", strategy),
+            seed=seed,
+            threshold=settings.relevance.threshold,
+            relevant_only=relevant_only,
+            model_version=model_version,
+        )
 
     report = _run(config, store, project, action)
     if as_json:
@@ -117,13 +130,16 @@ def push_cli(
         + (f", {report.left_out} span/attribute value(s) not sent" if report.left_out else "")
     )
     if report.stale:
-        typer.echo(f"warning: {len(report.stale)} task(s) show an older text than the store: "
-                   + ", ".join(report.stale[:10]), err=True)
+        typer.echo(
+            f"warning: {len(report.stale)} task(s) show an older text than the store: " + ", ".join(report.stale[:10]),
+            err=True,
+        )
 
 
 @annotate_app.command("pull")
-def pull_cli(config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None,
-             as_json: JsonOption = False) -> None:
+def pull_cli(
+    config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
+) -> None:
     """Fetch annotations, check each span against the stored text, and keep them as gold."""
     from pipeline.annotate.pull import pull
 
@@ -141,8 +157,9 @@ def pull_cli(config: ConfigOption = None, store: StoreOption = None, project: Pr
 
 
 @annotate_app.command("status")
-def status_cli(config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None,
-               as_json: JsonOption = False) -> None:
+def status_cli(
+    config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
+) -> None:
     """Progress: tasks, annotated, skipped, per annotator."""
     from pipeline.annotate.pull import status
 
@@ -183,19 +200,26 @@ def agreement_cli(config: ConfigOption = None, store: StoreOption = None, as_jso
         return
     for p in pairs:
         typer.echo(f"{p.first} / {p.second}: {p.articles} article(s) annotated by both")
-        typer.echo("  span F1 (exact start, end, label): " + ", ".join(
-            f"{label if label != 'ALL' else 'all'} {_fmt(p.spans[label].f1)}"
-            f" ({p.spans[label].common} shared of {p.spans[label].first}/{p.spans[label].second})"
-            for label in ("ACTOR", "TECHNOLOGY", "LOCATION", "ALL")))
-        typer.echo("  Cohen's kappa: " + ", ".join(
-            f"{choice} {_fmt(p.kappa[choice])} (n={p.kappa_items[choice]})" for choice in ("relevant", "category")))
+        typer.echo(
+            "  span F1 (exact start, end, label): "
+            + ", ".join(
+                f"{label if label != 'ALL' else 'all'} {_fmt(p.spans[label].f1)}"
+                f" ({p.spans[label].common} shared of {p.spans[label].first}/{p.spans[label].second})"
+                for label in ("ACTOR", "TECHNOLOGY", "LOCATION", "ALL")
+            )
+        )
+        typer.echo(
+            "  Cohen's kappa: "
+            + ", ".join(
+                f"{choice} {_fmt(p.kappa[choice])} (n={p.kappa_items[choice]})" for choice in ("relevant", "category")
+            )
+        )
 
 
 @annotate_app.command("export-gold")
 def export_gold_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write")],
-    split: Annotated[str, typer.Option(help="all, train or test (the held-out part `train domain` scores on)")]
-    = "all",
+    split: Annotated[str, typer.Option(help="all, train or test (the held-out part `train domain` scores on)")] = "all",
     test_fraction: Annotated[float, typer.Option(help="share of articles held out (by a hash of the id)")] = 0.2,
     config: ConfigOption = None,
     store: StoreOption = None,
@@ -211,17 +235,19 @@ def export_gold_cli(
 
 
 def train_domain_cli(
-    base: Annotated[str | None, typer.Option(help="pipeline to fine-tune (default: the configured tagger model)")]
-    = None,
+    base: Annotated[
+        str | None, typer.Option(help="pipeline to fine-tune (default: the configured tagger model)")
+    ] = None,
     output: Annotated[Path, typer.Option(help="where to write the fine-tuned pipeline")] = DOMAIN_MODEL_DIR,
-    base_data: Annotated[Path | None, typer.Option(help="DocBin of base training data to rehearse "
-                                                   "(default: what `train base` converted)")] = None,
+    base_data: Annotated[
+        Path | None,
+        typer.Option(help="DocBin of base training data to rehearse (default: what `train base` converted)"),
+    ] = None,
     rehearsal: Annotated[float, typer.Option(help="base documents mixed in per gold document (0: none)")] = 3.0,
     test_fraction: Annotated[float, typer.Option(help="share of gold articles held out for before/after")] = 0.2,
     max_steps: Annotated[int, typer.Option(help="training steps")] = 600,
     seed: Annotated[int, typer.Option()] = 0,
-    work_dir: Annotated[Path, typer.Option(help="scratch folder for the training data and run")]
-    = DEFAULT_WORK_DIR,
+    work_dir: Annotated[Path, typer.Option(help="scratch folder for the training data and run")] = DEFAULT_WORK_DIR,
     config: ConfigOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
@@ -232,22 +258,44 @@ def train_domain_cli(
     with _errors():
         settings, _ = _settings(config, None)
         with Store(store or settings.store.path) as db:
-            result = train_domain(db, base=base or settings.tagger.model, output=output, base_data=base_data,
-                                  rehearsal=rehearsal, test_fraction=test_fraction, max_steps=max_steps, seed=seed,
-                                  work_dir=work_dir)
+            result = train_domain(
+                db,
+                base=base or settings.tagger.model,
+                output=output,
+                base_data=base_data,
+                rehearsal=rehearsal,
+                test_fraction=test_fraction,
+                max_steps=max_steps,
+                seed=seed,
+                work_dir=work_dir,
+            )
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
         return
-    typer.echo(f"wrote {result.output} in {result.seconds:.0f} s: {result.gold_train} gold article(s) trained on, "
-               f"{result.rehearsal_docs} base document(s) rehearsed, {result.skipped_spans} span(s) not on token "
-               f"boundaries left out")
+    typer.echo(
+        f"wrote {result.output} in {result.seconds:.0f} s: {result.gold_train} gold article(s) trained on, "
+        f"{result.rehearsal_docs} base document(s) rehearsed, {result.skipped_spans} span(s) not on token "
+        f"boundaries left out"
+    )
     if not result.before:
         typer.echo("no held-out gold: before/after not measured (annotate more, or raise --test-fraction)")
         return
-    table = Table(f"held-out gold ({result.gold_held_out} articles)", "F1 before", "F1 after", "change",
-                  "overlap F1 before", "overlap F1 after")
+    table = Table(
+        f"held-out gold ({result.gold_held_out} articles)",
+        "F1 before",
+        "F1 after",
+        "change",
+        "overlap F1 before",
+        "overlap F1 after",
+    )
     for label in result.after["exact"]:
         before, after = result.before["exact"][label]["f1"], result.after["exact"][label]["f1"]
-        table.add_row(label, f"{before:.3f}", f"{after:.3f}", f"{after - before:+.3f}",
-                      f"{result.before['overlap'][label]['f1']:.3f}", f"{result.after['overlap'][label]['f1']:.3f}")
+        table.add_row(
+            label,
+            f"{before:.3f}",
+            f"{after:.3f}",
+            f"{after - before:+.3f}",
+            f"{result.before['overlap'][label]['f1']:.3f}",
+            f"{result.after['overlap'][label]['f1']:.3f}",
+        )
     console.print(table)

@@ -41,8 +41,9 @@ def is_held_out(article_id: str, test_fraction: float, salt: str = "survnews-gol
     return int.from_bytes(digest[:8], "big") / 2**64 < test_fraction
 
 
-def split_gold(records: Iterable[dict[str, Any]], test_fraction: float) -> tuple[list[dict[str, Any]],
-                                                                                    list[dict[str, Any]]]:
+def split_gold(
+    records: Iterable[dict[str, Any]], test_fraction: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(train, held_out) by a hash of the article id."""
     if not 0.0 <= test_fraction < 1.0:
         raise ConfigError("--test-fraction must be at least 0 and below 1")
@@ -134,8 +135,10 @@ def evaluate_on(model: str, held_out: list[dict[str, Any]]) -> dict[str, Any]:
     """The full tagger's ACTOR/TECHNOLOGY/LOCATION scores against held-out gold (``pipeline.evaluate``)."""
     from pipeline.evaluate import CharSpan, GoldDoc, evaluate_pipeline
 
-    docs = [GoldDoc(r["text"], sorted(CharSpan(e["start"], e["end"], e["label"]) for e in r["entities"]), r["id"])
-            for r in held_out]
+    docs = [
+        GoldDoc(r["text"], sorted(CharSpan(e["start"], e["end"], e["label"]) for e in r["entities"]), r["id"])
+        for r in held_out
+    ]
     return evaluate_pipeline(model, docs, mode="entities").to_dict()
 
 
@@ -172,8 +175,10 @@ def train_domain(
     rehearsal_docs: list[Any] = []
     if rehearsal > 0:
         if not base_data.is_file():
-            raise ConfigError(f"{base_data}: base training data not found (run `survnews train base`, or pass "
-                              "--base-data, or --rehearsal 0 to accept forgetting)")
+            raise ConfigError(
+                f"{base_data}: base training data not found (run `survnews train base`, or pass "
+                "--base-data, or --rehearsal 0 to accept forgetting)"
+            )
         pool = list(DocBin().from_disk(base_data).get_docs(nlp.vocab))
         rehearsal_docs = rng.sample(pool, min(len(pool), round(rehearsal * len(gold_docs))))
     # the gold is few documents: show each one several times per epoch next to the rehearsal sample
@@ -194,24 +199,45 @@ def train_domain(
     config_path = work_dir / "domain.cfg"
     config.to_disk(config_path)
     every = max(1, min(100, max_steps // 4))
-    overrides = {"training.max_steps": max_steps, "training.eval_frequency": every,
-                 "training.patience": max_steps, "training.optimizer.learn_rate": 0.0005,
-                 "system.seed": seed}
-    best = run_spacy_train(config_path, work_dir / "train.spacy", work_dir / "dev.spacy", work_dir / "training",
-                           overrides, log=work_dir / "train.log")
+    overrides = {
+        "training.max_steps": max_steps,
+        "training.eval_frequency": every,
+        "training.patience": max_steps,
+        "training.optimizer.learn_rate": 0.0005,
+        "system.seed": seed,
+    }
+    best = run_spacy_train(
+        config_path,
+        work_dir / "train.spacy",
+        work_dir / "dev.spacy",
+        work_dir / "training",
+        overrides,
+        log=work_dir / "train.log",
+    )
     base_version = str(nlp.meta.get("version", "0.0.0"))
     meta = {
         "description": f"{DOMAIN_MODEL_NAME}: the survnews base NER fine-tuned on {len(train)} annotated articles "
-                       f"(gold from Label Studio) with {len(rehearsal_docs)} base documents rehearsed.",
-        "survnews": {"base": str(base), "base_version": base_version, "gold_train_articles": len(train),
-                     "gold_held_out_articles": len(held_out), "rehearsal_docs": len(rehearsal_docs),
-                     "max_steps": max_steps, "seed": seed},
+        f"(gold from Label Studio) with {len(rehearsal_docs)} base documents rehearsed.",
+        "survnews": {
+            "base": str(base),
+            "base_version": base_version,
+            "gold_train_articles": len(train),
+            "gold_held_out_articles": len(held_out),
+            "rehearsal_docs": len(rehearsal_docs),
+            "max_steps": max_steps,
+            "seed": seed,
+        },
     }
-    finalize_pipeline(best, output, name=DOMAIN_MODEL_NAME, version=f"{base_version}+gold{len(train)}",
-                      extra_meta=meta)
-    result = DomainResult(output=output, base=str(base), gold_train=len(train), gold_held_out=len(held_out),
-                          rehearsal_docs=len(rehearsal_docs), skipped_spans=skipped,
-                          seconds=round(time.monotonic() - started, 1))
+    finalize_pipeline(best, output, name=DOMAIN_MODEL_NAME, version=f"{base_version}+gold{len(train)}", extra_meta=meta)
+    result = DomainResult(
+        output=output,
+        base=str(base),
+        gold_train=len(train),
+        gold_held_out=len(held_out),
+        rehearsal_docs=len(rehearsal_docs),
+        skipped_spans=skipped,
+        seconds=round(time.monotonic() - started, 1),
+    )
     if evaluate and held_out:
         result.before = evaluate_on(str(base), held_out)
         result.after = evaluate_on(str(output), held_out)

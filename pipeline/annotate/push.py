@@ -37,8 +37,11 @@ from pipeline.store import Store
 
 Strategy = Literal["random", "stratified", "uncertain"]
 STRATEGIES: tuple[Strategy, ...] = ("random", "stratified", "uncertain")
-_ATTRIBUTE_FOR_LABEL = {"ACTOR": (ACTOR_TYPE, "actor_type"), "TECHNOLOGY": (TECHNOLOGY_CATEGORY, "category"),
-                        "LOCATION": (COUNTRY, "country")}
+_ATTRIBUTE_FOR_LABEL = {
+    "ACTOR": (ACTOR_TYPE, "actor_type"),
+    "TECHNOLOGY": (TECHNOLOGY_CATEGORY, "category"),
+    "LOCATION": (COUNTRY, "country"),
+}
 
 
 # setup ----------------------------------------------------------------------------------------------------
@@ -73,8 +76,9 @@ def setup_project(client: LabelStudioClient, settings: LabelStudioSettings) -> S
     }
     project_id = client.find_project(settings.project_title)
     if project_id is None:
-        project = client.call("create project", client.sdk.projects.create, title=settings.project_title,
-                              **options, **ONCE)
+        project = client.call(
+            "create project", client.sdk.projects.create, title=settings.project_title, **options, **ONCE
+        )
         assert project.id is not None
         return SetupReport(project_id=int(project.id), created=True, title=settings.project_title)
     client.call("update project", client.sdk.projects.update, id=project_id, **options)
@@ -123,8 +127,15 @@ def prediction_result(
             "text": entity.text,
         }
         region_id = f"e{n}"
-        result.append({"id": region_id, "from_name": SPANS, "to_name": TEXT, "type": "labels",
-                       "value": {**region, "labels": [entity.label]}})
+        result.append(
+            {
+                "id": region_id,
+                "from_name": SPANS,
+                "to_name": TEXT,
+                "type": "labels",
+                "value": {**region, "labels": [entity.label]},
+            }
+        )
         control, attribute = _ATTRIBUTE_FOR_LABEL[entity.label]
         value = getattr(entity, attribute)
         if value is None:
@@ -132,14 +143,35 @@ def prediction_result(
         if not config.allows(control, value):
             left_out += 1
             continue
-        result.append({"id": region_id, "from_name": control, "to_name": TEXT, "type": "choices",
-                       "value": {**region, "choices": [value]}})
-    result.append({"id": "doc-relevant", "from_name": RELEVANT, "to_name": TEXT, "type": "choices",
-                   "value": {"choices": ["yes" if article.relevant else "no"]}})
+        result.append(
+            {
+                "id": region_id,
+                "from_name": control,
+                "to_name": TEXT,
+                "type": "choices",
+                "value": {**region, "choices": [value]},
+            }
+        )
+    result.append(
+        {
+            "id": "doc-relevant",
+            "from_name": RELEVANT,
+            "to_name": TEXT,
+            "type": "choices",
+            "value": {"choices": ["yes" if article.relevant else "no"]},
+        }
+    )
     category = article_category(article)
     if config.allows(CATEGORY, category):
-        result.append({"id": "doc-category", "from_name": CATEGORY, "to_name": TEXT, "type": "choices",
-                       "value": {"choices": [category]}})
+        result.append(
+            {
+                "id": "doc-category",
+                "from_name": CATEGORY,
+                "to_name": TEXT,
+                "type": "choices",
+                "value": {"choices": [category]},
+            }
+        )
     return result, left_out
 
 
@@ -163,8 +195,9 @@ class Candidate:
     category: str
 
 
-def select(candidates: list[Candidate], count: int, strategy: Strategy, *, seed: int = 0,
-           threshold: float = 0.5) -> list[str]:
+def select(
+    candidates: list[Candidate], count: int, strategy: Strategy, *, seed: int = 0, threshold: float = 0.5
+) -> list[str]:
     """Pick ``count`` article ids (in the order they should be annotated).
 
     - random: a seeded random sample.
@@ -213,9 +246,15 @@ class PushReport:
     selected: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"project_id": self.project_id, "created": self.created, "predictions_added": self.predictions_added,
-                "already_pushed": self.already_pushed, "stale": self.stale, "left_out": self.left_out,
-                "selected": len(self.selected)}
+        return {
+            "project_id": self.project_id,
+            "created": self.created,
+            "predictions_added": self.predictions_added,
+            "already_pushed": self.already_pushed,
+            "stale": self.stale,
+            "left_out": self.left_out,
+            "selected": len(self.selected),
+        }
 
 
 def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, ExistingTask]:
@@ -235,8 +274,9 @@ def _candidates(store: Store, skip: set[str], relevant_only: bool) -> Iterator[C
     for article in store.articles(relevant_only=relevant_only):
         if article.id in skip:
             continue
-        yield Candidate(article.id, article.relevance, article_country(article) or "??",
-                        article_category(article) or "none")
+        yield Candidate(
+            article.id, article.relevance, article_country(article) or "??", article_category(article) or "none"
+        )
 
 
 def push(
@@ -278,8 +318,15 @@ def push(
             continue
         result, left_out = prediction_result(article, config, settings.offset_unit)
         report.left_out += left_out
-        client.call("add prediction", client.sdk.predictions.create, task=task.task_id, result=result,
-                    model_version=version, score=round(article.relevance, 4), **ONCE)
+        client.call(
+            "add prediction",
+            client.sdk.predictions.create,
+            task=task.task_id,
+            result=result,
+            model_version=version,
+            score=round(article.relevance, 4),
+            **ONCE,
+        )
         report.predictions_added += 1
 
     if count:
@@ -296,13 +343,15 @@ def push(
             if version is not None:
                 result, left_out = prediction_result(article, config, settings.offset_unit)
                 report.left_out += left_out
-                new_task["predictions"] = [{"model_version": version, "score": round(article.relevance, 4),
-                                            "result": result}]
+                new_task["predictions"] = [
+                    {"model_version": version, "score": round(article.relevance, 4), "result": result}
+                ]
             batch.append(new_task)
         if not batch:
             continue
-        client.call("import tasks", client.sdk.projects.import_tasks, id=project_id, request=batch,
-                    return_task_ids=True, **ONCE)
+        client.call(
+            "import tasks", client.sdk.projects.import_tasks, id=project_id, request=batch, return_task_ids=True, **ONCE
+        )
         report.created += len(batch)
         if on_batch is not None:
             on_batch(report.created)

@@ -38,8 +38,17 @@ from pipeline.components.locations import build_index
 
 GAZETTEER_PATH = SCHEMAS_DIR / "actors.jsonl"
 ACTOR_TYPES = (
-    "government", "law_enforcement", "intelligence", "military", "company", "civil_society", "media", "academic",
-    "international_org", "political_party", "person",
+    "government",
+    "law_enforcement",
+    "intelligence",
+    "military",
+    "company",
+    "civil_society",
+    "media",
+    "academic",
+    "international_org",
+    "political_party",
+    "person",
 )
 MAX_NAME_TOKENS = 10
 
@@ -142,62 +151,371 @@ for _words, _type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
 # Names that mark civil society whatever their head word ("Council for Civil Liberties").
 CIVIL_SOCIETY_MARKERS = ("Civil Liberties", "Human Rights", "Digital Rights", "Rights Watch", "Privacy", "Freedom")
 # Legal instruments look like organisation names but are not actors ("Privacy Act", "Investigatory Powers Bill").
-LEGAL_WORDS = {"Act", "Bill", "Law", "Directive", "Regulation", "Convention", "Code", "Amendment", "Treaty", "Charter",
-               "Order", "Rule", "Rules", "Decree", "Ordinance", "Protocol", "Statute", "Constitution"}
+LEGAL_WORDS = {
+    "Act",
+    "Bill",
+    "Law",
+    "Directive",
+    "Regulation",
+    "Convention",
+    "Code",
+    "Amendment",
+    "Treaty",
+    "Charter",
+    "Order",
+    "Rule",
+    "Rules",
+    "Decree",
+    "Ordinance",
+    "Protocol",
+    "Statute",
+    "Constitution",
+}
 
 # Heads that take a complement: "Ministry of Public Security", "University of Toronto".
 OPENING_HEADS = {
-    "Ministry", "Department", "Bureau", "Office", "Agency", "Commission", "Council", "Court", "University", "Institute",
-    "Academy", "College", "Committee", "Administration", "Authority", "Center", "Centre", "School", "Federation",
-    "Foundation", "Association", "Society", "Union", "Coalition", "League", "Board", "Secretary", "Commissioner",
-    "Organization", "Organisation",
+    "Ministry",
+    "Department",
+    "Bureau",
+    "Office",
+    "Agency",
+    "Commission",
+    "Council",
+    "Court",
+    "University",
+    "Institute",
+    "Academy",
+    "College",
+    "Committee",
+    "Administration",
+    "Authority",
+    "Center",
+    "Centre",
+    "School",
+    "Federation",
+    "Foundation",
+    "Association",
+    "Society",
+    "Union",
+    "Coalition",
+    "League",
+    "Board",
+    "Secretary",
+    "Commissioner",
+    "Organization",
+    "Organisation",
 }
 CONNECTORS = {"of", "for", "and", "on", "&", "de"}
 # Capitalised words that start a sentence or a clause without being part of a name.
 NON_NAME_WORDS = {
-    "The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From", "With", "And", "But",
-    "Or", "As", "When", "While", "After", "Before", "Since", "If", "Although", "Meanwhile", "Last", "Next", "Yesterday",
-    "Today", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
-    "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Former",
-    "Then", "Now", "Also", "Both", "Each", "Every", "Some", "Many", "Most", "Several", "Other", "Another", "Its",
-    "Their", "His", "Her", "Our", "Your", "My", "According", "Under", "Over", "All", "Local", "Calls",
+    "The",
+    "A",
+    "An",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "In",
+    "On",
+    "At",
+    "By",
+    "For",
+    "From",
+    "With",
+    "And",
+    "But",
+    "Or",
+    "As",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "Since",
+    "If",
+    "Although",
+    "Meanwhile",
+    "Last",
+    "Next",
+    "Yesterday",
+    "Today",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Former",
+    "Then",
+    "Now",
+    "Also",
+    "Both",
+    "Each",
+    "Every",
+    "Some",
+    "Many",
+    "Most",
+    "Several",
+    "Other",
+    "Another",
+    "Its",
+    "Their",
+    "His",
+    "Her",
+    "Our",
+    "Your",
+    "My",
+    "According",
+    "Under",
+    "Over",
+    "All",
+    "Local",
+    "Calls",
 }
 HUMAN_RIGHTS_OPENERS = (("Human", "Rights"), ("Civil", "Liberties"), ("Digital", "Rights"), ("Privacy",))
 _OPENER_FIRST_WORDS = {opener[0] for opener in HUMAN_RIGHTS_OPENERS}
 # "<place> police": a generic word made specific by a place ("Beijing police", "the Chinese government").
 LOWER_HEADS = {"police": "law_enforcement", "government": "government", "military": "military", "army": "military"}
-ADMIN_WORDS = {"city", "municipal", "provincial", "district", "county", "state", "local", "federal", "central",
-               "national", "regional", "metropolitan", "prefectural", "village", "town", "township"}
+ADMIN_WORDS = {
+    "city",
+    "municipal",
+    "provincial",
+    "district",
+    "county",
+    "state",
+    "local",
+    "federal",
+    "central",
+    "national",
+    "regional",
+    "metropolitan",
+    "prefectural",
+    "village",
+    "town",
+    "township",
+}
 
 PUBLIC_ROLES = {
-    "minister", "president", "premier", "chancellor", "secretary", "spokesperson", "spokesman", "spokeswoman",
-    "senator", "congressman", "congresswoman", "lawmaker", "legislator", "mp", "governor", "mayor", "official",
-    "officials", "commissioner", "director", "chief", "chairman", "chairwoman", "chair", "ceo", "cto", "cfo",
-    "founder", "co-founder", "executive", "head", "leader", "researcher", "professor", "scholar", "analyst",
-    "expert", "lawyer", "attorney", "judge", "prosecutor", "ambassador", "diplomat", "general", "colonel",
-    "commander", "king", "queen", "prince", "journalist", "reporter", "correspondent", "editor", "activist",
-    "dissident", "campaigner", "advocate", "representative", "rep.", "sen.", "gov.", "dr.", "prof.", "officer",
-    "inspector", "superintendent", "sheriff", "dean", "author", "economist", "fellow", "vice",
-    "deputy", "party", "policeman", "detective", "investigator", "technologist", "consultant", "partner", "manager",
-    "adviser", "advisor", "counsel", "whistleblower", "billionaire", "entrepreneur", "politician", "candidate",
-    "mep", "councillor", "peer", "qc", "kc", "justice", "lord", "lady", "sir", "baroness", "dame",
+    "minister",
+    "president",
+    "premier",
+    "chancellor",
+    "secretary",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "senator",
+    "congressman",
+    "congresswoman",
+    "lawmaker",
+    "legislator",
+    "mp",
+    "governor",
+    "mayor",
+    "official",
+    "officials",
+    "commissioner",
+    "director",
+    "chief",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "ceo",
+    "cto",
+    "cfo",
+    "founder",
+    "co-founder",
+    "executive",
+    "head",
+    "leader",
+    "researcher",
+    "professor",
+    "scholar",
+    "analyst",
+    "expert",
+    "lawyer",
+    "attorney",
+    "judge",
+    "prosecutor",
+    "ambassador",
+    "diplomat",
+    "general",
+    "colonel",
+    "commander",
+    "king",
+    "queen",
+    "prince",
+    "journalist",
+    "reporter",
+    "correspondent",
+    "editor",
+    "activist",
+    "dissident",
+    "campaigner",
+    "advocate",
+    "representative",
+    "rep.",
+    "sen.",
+    "gov.",
+    "dr.",
+    "prof.",
+    "officer",
+    "inspector",
+    "superintendent",
+    "sheriff",
+    "dean",
+    "author",
+    "economist",
+    "fellow",
+    "vice",
+    "deputy",
+    "party",
+    "policeman",
+    "detective",
+    "investigator",
+    "technologist",
+    "consultant",
+    "partner",
+    "manager",
+    "adviser",
+    "advisor",
+    "counsel",
+    "whistleblower",
+    "billionaire",
+    "entrepreneur",
+    "politician",
+    "candidate",
+    "mep",
+    "councillor",
+    "peer",
+    "qc",
+    "kc",
+    "justice",
+    "lord",
+    "lady",
+    "sir",
+    "baroness",
+    "dame",
 }
 PRIVATE_ROLES = {
-    "resident", "residents", "protester", "protestor", "demonstrator", "villager", "citizen", "student", "worker",
-    "employee", "driver", "shopkeeper", "volunteer", "source", "user", "customer", "mother", "father", "son",
-    "daughter", "wife", "husband", "relative", "neighbour", "neighbor", "victim", "patient", "farmer", "teenager",
-    "surnamed", "surname", "pseudonym", "anonymity", "nephew", "niece", "grandmother", "grandfather", "friend",
-    "passenger", "tenant", "shopper", "commuter", "homeowner", "parent", "pensioner", "retiree", "local",
+    "resident",
+    "residents",
+    "protester",
+    "protestor",
+    "demonstrator",
+    "villager",
+    "citizen",
+    "student",
+    "worker",
+    "employee",
+    "driver",
+    "shopkeeper",
+    "volunteer",
+    "source",
+    "user",
+    "customer",
+    "mother",
+    "father",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "relative",
+    "neighbour",
+    "neighbor",
+    "victim",
+    "patient",
+    "farmer",
+    "teenager",
+    "surnamed",
+    "surname",
+    "pseudonym",
+    "anonymity",
+    "nephew",
+    "niece",
+    "grandmother",
+    "grandfather",
+    "friend",
+    "passenger",
+    "tenant",
+    "shopper",
+    "commuter",
+    "homeowner",
+    "parent",
+    "pensioner",
+    "retiree",
+    "local",
 }
 PUBLIC_TITLES = {
-    "justice", "judge", "lord", "lady", "sir", "dame", "dr", "prof", "professor", "senator", "sen", "rep",
-    "president", "minister", "governor", "mayor", "general", "gen", "col", "commissioner", "chief", "inspector",
-    "superintendent", "detective", "sheriff", "ambassador", "king", "queen", "prince", "princess", "pope", "cardinal",
-    "bishop", "rabbi", "imam", "chancellor", "premier", "secretary", "congressman", "congresswoman", "councillor",
-    "councilman", "councilwoman", "mp", "mep",
+    "justice",
+    "judge",
+    "lord",
+    "lady",
+    "sir",
+    "dame",
+    "dr",
+    "prof",
+    "professor",
+    "senator",
+    "sen",
+    "rep",
+    "president",
+    "minister",
+    "governor",
+    "mayor",
+    "general",
+    "gen",
+    "col",
+    "commissioner",
+    "chief",
+    "inspector",
+    "superintendent",
+    "detective",
+    "sheriff",
+    "ambassador",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "cardinal",
+    "bishop",
+    "rabbi",
+    "imam",
+    "chancellor",
+    "premier",
+    "secretary",
+    "congressman",
+    "congresswoman",
+    "councillor",
+    "councilman",
+    "councilwoman",
+    "mp",
+    "mep",
 }
-ANONYMITY_PHRASES = ("not his real name", "not her real name", "asked not to be named", "declined to be named",
-                     "only gave", "gave only", "declined to give", "requested anonymity", "spoke on condition")
+ANONYMITY_PHRASES = (
+    "not his real name",
+    "not her real name",
+    "asked not to be named",
+    "declined to be named",
+    "only gave",
+    "gave only",
+    "declined to give",
+    "requested anonymity",
+    "spoke on condition",
+)
 ROLE_WINDOW = 8
 
 
@@ -220,8 +538,9 @@ def load_gazetteer(path: str | Path | None = None) -> list[dict[str, Any]]:
 class ActorTagger:
     """Adds ACTOR candidates from the gazetteer, organisation patterns and NER ORG/PERSON spans."""
 
-    def __init__(self, nlp: Language, name: str, gazetteer_path: str | None = None, use_ner: bool = True,
-                 patterns: bool = True) -> None:
+    def __init__(
+        self, nlp: Language, name: str, gazetteer_path: str | None = None, use_ner: bool = True, patterns: bool = True
+    ) -> None:
         self.name = name
         self.use_ner = use_ner
         self.patterns = patterns
@@ -247,8 +566,16 @@ class ActorTagger:
         taken: list[tuple[int, int]] = []
         for start, end, entry in self._gazetteer_matches(doc):
             taken.append((start, end))
-            add_candidate(doc, start, end, "ACTOR", actor_type=entry.actor_type, country=entry.country,
-                          private_person=False if entry.actor_type == "person" else None, source="gazetteer")
+            add_candidate(
+                doc,
+                start,
+                end,
+                "ACTOR",
+                actor_type=entry.actor_type,
+                country=entry.country,
+                private_person=False if entry.actor_type == "person" else None,
+                source="gazetteer",
+            )
         if self.patterns:
             for start, end, actor_type, country in self._pattern_matches(doc):
                 # A pattern name that contains a gazetteer name ("Tencent Holdings Ltd") is the fuller name.
@@ -302,7 +629,7 @@ class ActorTagger:
             if doc[start].text not in _OPENER_FIRST_WORDS:
                 continue
             for opener in HUMAN_RIGHTS_OPENERS:
-                if tuple(t.text for t in doc[start:start + len(opener)]) == opener:
+                if tuple(t.text for t in doc[start : start + len(opener)]) == opener:
                     end = start + len(opener)
                     while end < len(doc) and _is_name_token(doc[end]) and doc[end].text not in NON_NAME_WORDS:
                         end += 1
@@ -393,18 +720,26 @@ class ActorTagger:
             span = _trim(ent)
             if span is None or not span.text[:1].isupper() or any(ch.isdigit() for ch in span.text):
                 continue  # "COVID-19", "the", lowercase fragments
-            if kind == "LOC" and (span.start, span.end) not in located and all(t.is_title for t in span) \
-                    and any(t.text in person_words for t in span) and not _is_person_ent(ent):
+            if (
+                kind == "LOC"
+                and (span.start, span.end) not in located
+                and all(t.is_title for t in span)
+                and any(t.text in person_words for t in span)
+                and not _is_person_ent(ent)
+            ):
                 kind = "PERSON"  # "Cao Yongchang" read as a place, while "Cao" is a person elsewhere in the text
             if kind not in {"ORG", "PERSON"}:
                 continue
-            if len(span) == 1 and (span.text in NON_NAME_WORDS or span.text in _HEADS_BY_FIRST
-                                   or span.text.lower() in LOWER_HEADS):
+            if len(span) == 1 and (
+                span.text in NON_NAME_WORDS or span.text in _HEADS_BY_FIRST or span.text.lower() in LOWER_HEADS
+            ):
                 continue  # a bare "Police" or "Ministry" names nothing in particular
             if span[-1].text.title() in LEGAL_WORDS:
                 continue  # "Investigatory Powers Act": a law, not an actor
-            if kind == "PERSON" and len(span) == 1 and (
-                _is_group_word(span.text, self.locations.demonyms) or span.text.lower() in NOT_PEOPLE
+            if (
+                kind == "PERSON"
+                and len(span) == 1
+                and (_is_group_word(span.text, self.locations.demonyms) or span.text.lower() in NOT_PEOPLE)
             ):
                 continue  # "Muslims", "Americans": groups; "Covid", "Brexit": events, not named people
             if kind == "PERSON":
@@ -415,9 +750,15 @@ class ActorTagger:
                 continue
             entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
             actor_type = entry.actor_type if entry else self.type_of_org(span)
-            add_candidate(doc, span.start, span.end, "ACTOR", actor_type=actor_type,
-                          country=entry.country if entry else self._country_of(doc, span.start, span.end),
-                          source="ner")
+            add_candidate(
+                doc,
+                span.start,
+                span.end,
+                "ACTOR",
+                actor_type=actor_type,
+                country=entry.country if entry else self._country_of(doc, span.start, span.end),
+                source="ner",
+            )
         flags = {id(span): private_person_flag(span) for span in persons}
         # A person is one person through the article: other mentions of the same name, and later surname-only
         # mentions ("Zhang said"), take the flag that the context gave one mention ("Zhang Maolin, a resident").
@@ -444,7 +785,7 @@ class ActorTagger:
         for heads, actor_type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
             n = len(heads)
             for i in range(len(words) - n + 1):
-                if words[i:i + n] == heads:
+                if words[i : i + n] == heads:
                     return actor_type
         for opener in HUMAN_RIGHTS_OPENERS:
             if words[: len(opener)] == opener:
@@ -456,7 +797,8 @@ class ActorTagger:
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "gazetteer.jsonl").write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows), encoding="utf-8")
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows), encoding="utf-8"
+        )
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ActorTagger:
         self.rows = load_gazetteer(ensure_path(path) / "gazetteer.jsonl")
@@ -472,8 +814,27 @@ class ActorTagger:
         return self
 
 
-GROUP_WORDS = {"Muslim", "Christian", "Jew", "Hindu", "Buddhist", "Sikh", "Catholic", "Protestant", "Democrat",
-               "Republican", "Conservative", "Liberal", "Tory", "Brit", "Kurd", "Arab", "Latino", "Asian", "Black"}
+GROUP_WORDS = {
+    "Muslim",
+    "Christian",
+    "Jew",
+    "Hindu",
+    "Buddhist",
+    "Sikh",
+    "Catholic",
+    "Protestant",
+    "Democrat",
+    "Republican",
+    "Conservative",
+    "Liberal",
+    "Tory",
+    "Brit",
+    "Kurd",
+    "Arab",
+    "Latino",
+    "Asian",
+    "Black",
+}
 
 
 # Capitalised words a small NER often reads as people's names.
@@ -508,8 +869,12 @@ def _expand_complement(doc: Doc, end: int) -> int:
             j += 1
         k = j
         # Another organisation head starts a second name: "Ministry of X and the Department of Y".
-        while (k < len(doc) and _is_name_token(doc[k]) and doc[k].text not in NON_NAME_WORDS
-               and not (k == j and doc[k].text in OPENING_HEADS)):
+        while (
+            k < len(doc)
+            and _is_name_token(doc[k])
+            and doc[k].text not in NON_NAME_WORDS
+            and not (k == j and doc[k].text in OPENING_HEADS)
+        ):
             k += 1
         if k == j:
             break
@@ -547,7 +912,7 @@ def private_person_flag(span: Span) -> bool | None:
     "Former employee Cao ..." (private), "Wang, senior researcher at ..." (public).
     """
     doc = span.doc
-    sent = span.sent if doc.has_annotation("SENT_START") else doc[max(0, span.start - 30):span.end + 30]
+    sent = span.sent if doc.has_annotation("SENT_START") else doc[max(0, span.start - 30) : span.end + 30]
     context = sent.text.lower()
     if any(phrase in context for phrase in ANONYMITY_PHRASES):
         return True
@@ -589,6 +954,7 @@ _CLAUSE_BREAKS = {",", ".", ";", ":", "“", "”", '"', "(", ")", "—", "–",
     "survnews_actors",
     default_config={"gazetteer_path": None, "use_ner": True, "patterns": True},
 )
-def make_actor_tagger(nlp: Language, name: str, gazetteer_path: str | None, use_ner: bool,
-                      patterns: bool) -> ActorTagger:
+def make_actor_tagger(
+    nlp: Language, name: str, gazetteer_path: str | None, use_ner: bool, patterns: bool
+) -> ActorTagger:
     return ActorTagger(nlp, name, gazetteer_path, use_ner, patterns)

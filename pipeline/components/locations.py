@@ -42,40 +42,185 @@ MAX_NAME_TOKENS = 6
 # pycountry subdivision types that are first-level units people name in the news; district-, parish- and
 # municipality-level types of small countries would add noise without adding useful places.
 ADMIN1_TYPES = {
-    "State", "Province", "Region", "Autonomous region", "Prefecture", "Land", "Republic", "Administrative region",
-    "Administrative territory", "Autonomous community", "Canton", "Governorate", "Emirate", "Union territory",
-    "Territory", "Federal district", "Country", "Special administrative region", "Metropolitan region",
-    "Voivodship", "Oblast", "Autonomous republic", "Capital territory", "Federal capital territory",
-    "Autonomous province", "Department", "Autonomous district", "Federal territory", "Capital city",
+    "State",
+    "Province",
+    "Region",
+    "Autonomous region",
+    "Prefecture",
+    "Land",
+    "Republic",
+    "Administrative region",
+    "Administrative territory",
+    "Autonomous community",
+    "Canton",
+    "Governorate",
+    "Emirate",
+    "Union territory",
+    "Territory",
+    "Federal district",
+    "Country",
+    "Special administrative region",
+    "Metropolitan region",
+    "Voivodship",
+    "Oblast",
+    "Autonomous republic",
+    "Capital territory",
+    "Federal capital territory",
+    "Autonomous province",
+    "Department",
+    "Autonomous district",
+    "Federal territory",
+    "Capital city",
 }
 # Suffixes of romanised subdivision names that English text leaves out ("Jiangxi Sheng" -> "Jiangxi").
-_ADMIN1_SUFFIXES = re.compile(
-    r"(,? (Sheng|Shi|Zizhiqu|Zhuangzu|Huizu|Uygur|SAR|Respublika|oblast'?|kray))+$"
-)
+_ADMIN1_SUFFIXES = re.compile(r"(,? (Sheng|Shi|Zizhiqu|Zhuangzu|Huizu|Uygur|SAR|Respublika|oblast'?|kray))+$")
 _CONTEXT_BEFORE = {"city", "town", "village", "county", "state", "province", "suburb", "region", "port"}
 _CITY_MIN_POPULATION_AT_SENTENCE_START = 100_000
 # Single-word cities smaller than this share their names with people and common words (Davis, Logan, Green, Bay):
 # they need a cue such as a locative preposition before them.
 _SMALL_CITY = 200_000
 _DOMINANT_FACTOR = 10
-_LOCATIVE_BEFORE = {"in", "at", "from", "near", "outside", "around", "across", "to", "into", "towards", "toward",
-                    "via", "throughout", "between", "of", "and", "inside", "downtown", "central", "northern",
-                    "southern", "eastern", "western", "rural", "suburban", "nearby"}
+_LOCATIVE_BEFORE = {
+    "in",
+    "at",
+    "from",
+    "near",
+    "outside",
+    "around",
+    "across",
+    "to",
+    "into",
+    "towards",
+    "toward",
+    "via",
+    "throughout",
+    "between",
+    "of",
+    "and",
+    "inside",
+    "downtown",
+    "central",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "rural",
+    "suburban",
+    "nearby",
+}
 # Unknown place names found by the NER are kept when they look geographic (the NER alone is not precise enough).
 _GEO_HEADS = {
-    "River", "Square", "Bay", "Park", "Street", "Road", "Avenue", "District", "County", "Province", "Island", "Islands",
-    "Mountain", "Mountains", "Mount", "Lake", "Valley", "Coast", "Bridge", "Airport", "Station", "Prefecture",
-    "Village", "Town", "City", "Region", "Strait", "Sea", "Ocean", "Desert", "Camp", "Port", "Harbour", "Harbor",
-    "Hill", "Hills", "Beach", "Peninsula", "Plaza", "Gate", "Palace", "Stadium", "Borough", "Township", "Canal",
-    "Heights", "Gulf", "Delta", "Basin", "Plateau", "Forest", "Quarter", "Estate", "Oblast", "Governorate",
+    "River",
+    "Square",
+    "Bay",
+    "Park",
+    "Street",
+    "Road",
+    "Avenue",
+    "District",
+    "County",
+    "Province",
+    "Island",
+    "Islands",
+    "Mountain",
+    "Mountains",
+    "Mount",
+    "Lake",
+    "Valley",
+    "Coast",
+    "Bridge",
+    "Airport",
+    "Station",
+    "Prefecture",
+    "Village",
+    "Town",
+    "City",
+    "Region",
+    "Strait",
+    "Sea",
+    "Ocean",
+    "Desert",
+    "Camp",
+    "Port",
+    "Harbour",
+    "Harbor",
+    "Hill",
+    "Hills",
+    "Beach",
+    "Peninsula",
+    "Plaza",
+    "Gate",
+    "Palace",
+    "Stadium",
+    "Borough",
+    "Township",
+    "Canal",
+    "Heights",
+    "Gulf",
+    "Delta",
+    "Basin",
+    "Plateau",
+    "Forest",
+    "Quarter",
+    "Estate",
+    "Oblast",
+    "Governorate",
 }
 _GEO_HEADS_LOWER = {w.lower() for w in _GEO_HEADS} | {"city", "province", "district", "county", "state", "region"}
-_NER_LOCATIVE_BEFORE = {"in", "at", "near", "outside", "across", "from", "around", "throughout", "into", "inside",
-                        "towards", "toward"}
-_PLACE_MODIFIERS = {"Greater", "Central", "North", "South", "East", "West", "Northern", "Southern", "Eastern",
-                    "Western", "Downtown", "Inner", "Outer", "Metro", "Old", "Upper", "Lower", "Mid", "Coastal"}
-_SPEECH_AFTER = {"said", "says", "told", "added", "wrote", "argued", "explained", "noted", "asked", "claimed",
-                 "stated", "warned", "insisted", "replied", "who", "’s", "'s"}
+_NER_LOCATIVE_BEFORE = {
+    "in",
+    "at",
+    "near",
+    "outside",
+    "across",
+    "from",
+    "around",
+    "throughout",
+    "into",
+    "inside",
+    "towards",
+    "toward",
+}
+_PLACE_MODIFIERS = {
+    "Greater",
+    "Central",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Downtown",
+    "Inner",
+    "Outer",
+    "Metro",
+    "Old",
+    "Upper",
+    "Lower",
+    "Mid",
+    "Coastal",
+}
+_SPEECH_AFTER = {
+    "said",
+    "says",
+    "told",
+    "added",
+    "wrote",
+    "argued",
+    "explained",
+    "noted",
+    "asked",
+    "claimed",
+    "stated",
+    "warned",
+    "insisted",
+    "replied",
+    "who",
+    "’s",
+    "'s",
+}
 
 
 _KIND_RANK = {"country": 0, "admin1": 1, "city": 2, "region": 3}
@@ -128,8 +273,9 @@ def build_index(min_population: int = 15000, rules_path: str | None = None) -> L
     countries = cache.get_countries()
     country_places: dict[str, Place] = {}
     for iso, info in countries.items():
-        place = Place("country", info["name"], iso, int(info.get("population") or 0),
-                      geonames_id=int(info["geonameid"]))
+        place = Place(
+            "country", info["name"], iso, int(info.get("population") or 0), geonames_id=int(info["geonameid"])
+        )
         country_places[iso] = place
         _add(index, info["name"], place)
     for country in pycountry.countries:
@@ -169,8 +315,16 @@ def build_index(min_population: int = 15000, rules_path: str | None = None) -> L
             continue
         country = city["countrycode"]
         admin1 = f"US-{city['admin1code']}" if country == "US" and city["admin1code"] in us_states else None
-        place = Place("city", city["name"], country, population, float(city["latitude"]),
-                      float(city["longitude"]), int(city["geonameid"]), admin1)
+        place = Place(
+            "city",
+            city["name"],
+            country,
+            population,
+            float(city["latitude"]),
+            float(city["longitude"]),
+            int(city["geonameid"]),
+            admin1,
+        )
         _add(index, city["name"], place)
         key = (city["name"], country)
         if key not in cities_by_name or cities_by_name[key].population < population:
@@ -205,8 +359,9 @@ def _person_name_parts(gazetteer: Path) -> set[str]:
 class LocationTagger:
     """Adds LOCATION candidates with country, admin1, coordinates and GeoNames id."""
 
-    def __init__(self, nlp: Language, name: str, min_population: int = 15000, use_ner: bool = True,
-                 dominant_share: float = 0.6) -> None:
+    def __init__(
+        self, nlp: Language, name: str, min_population: int = 15000, use_ner: bool = True, dominant_share: float = 0.6
+    ) -> None:
         self.name = name
         self.min_population = min_population
         self.use_ner = use_ner
@@ -219,28 +374,40 @@ class LocationTagger:
         # Words of multi-word person names ("David Davis") are person names elsewhere in the text too, unless they
         # are well-known places (a NER that calls "Jiangxi Zhang" a person should not hide the province).
         person_names: set[str] = {
-            t.text for s, e in ner_persons if e - s > 1 for t in doc[s:e]
-            if t.is_title and not self._well_known(t.text)
+            t.text for s, e in ner_persons if e - s > 1 for t in doc[s:e] if t.is_title and not self._well_known(t.text)
         }
         found = self._lookup(doc, ner_places, ner_persons, person_names)
         # A city name used as a person's name once ("David Davis") is that person elsewhere too ("Davis said").
         found = [
-            (offsets, places) for offsets, places in found
-            if offsets in ner_places or doc[offsets[0]:offsets[1]].text not in person_names
+            (offsets, places)
+            for offsets, places in found
+            if offsets in ner_places
+            or doc[offsets[0] : offsets[1]].text not in person_names
             or any(p.kind != "city" for p in places)
         ]
         chosen = self._resolve(doc, found)
         covered: set[int] = set()
         for (start, end), place in chosen:
             covered.update(range(start, end))
-            add_candidate(doc, start, end, "LOCATION", country=place.country, lat=place.lat, lon=place.lon,
-                          geonames_id=place.geonames_id, admin1=place.admin1, source="geonames")
+            add_candidate(
+                doc,
+                start,
+                end,
+                "LOCATION",
+                country=place.country,
+                lat=place.lat,
+                lon=place.lon,
+                geonames_id=place.geonames_id,
+                admin1=place.admin1,
+                source="geonames",
+            )
         if self.use_ner:
             self._add_unknown_ner_places(doc, covered, [p for _, p in chosen])
         return doc
 
-    def _lookup(self, doc: Doc, ner_places: set[tuple[int, int]], ner_persons: list[tuple[int, int]],
-                person_names: set[str]) -> list[tuple[tuple[int, int], list[Place]]]:
+    def _lookup(
+        self, doc: Doc, ner_places: set[tuple[int, int]], ner_persons: list[tuple[int, int]], person_names: set[str]
+    ) -> list[tuple[tuple[int, int], list[Place]]]:
         found: list[tuple[tuple[int, int], list[Place]]] = []
         i = 0
         n = len(doc)
@@ -267,8 +434,16 @@ class LocationTagger:
                 i += 1
         return found
 
-    def _accept(self, doc: Doc, start: int, end: int, places: list[Place], ner_places: set[tuple[int, int]],
-                ner_persons: list[tuple[int, int]], person_names: set[str]) -> bool:
+    def _accept(
+        self,
+        doc: Doc,
+        start: int,
+        end: int,
+        places: list[Place],
+        ner_places: set[tuple[int, int]],
+        ner_persons: list[tuple[int, int]],
+        person_names: set[str],
+    ) -> bool:
         span = doc[start:end]
         text = span.text
         if _in_hyphenated_compound(doc, start, end):
@@ -280,8 +455,10 @@ class LocationTagger:
         if text not in self.index.context_required and self._has_location_context(doc, start, end):
             return True  # "the county of Lushan", "Reading, Pennsylvania" outweigh a NER that says person
         # Part of a name the NER calls a person ("Jackson" in "Andrew Jackson"; not "Jiujiang" in "Jiujiang city").
-        if any(s <= start and end <= e and (e - s) > (end - start) and all(t.is_title for t in doc[s:e])
-               for s, e in ner_persons):
+        if any(
+            s <= start and end <= e and (e - s) > (end - start) and all(t.is_title for t in doc[s:e])
+            for s, e in ner_persons
+        ):
             return False
         if any(s == start and e == end for s, e in ner_persons) and not self._well_known(text):
             return False  # the NER reads it as a person, and the place is not prominent enough to overrule it
@@ -293,12 +470,21 @@ class LocationTagger:
             return False
         if end - start == 1 and all(p.kind == "city" for p in places) and best.population < _SMALL_CITY:
             return self._small_city_cue(doc, start, end)
-        if (end - start == 1 and best.kind == "city" and best.population < _CITY_MIN_POPULATION_AT_SENTENCE_START
-                and is_sentence_start(doc, start)):
+        if (
+            end - start == 1
+            and best.kind == "city"
+            and best.population < _CITY_MIN_POPULATION_AT_SENTENCE_START
+            and is_sentence_start(doc, start)
+        ):
             return self._has_location_context(doc, start, end)
         # "Georgia Tech", "Jordan Peterson": a capitalised word right after usually means a longer name.
-        return not (end < len(doc) and doc[end].text[:1].isupper() and doc[end].is_alpha and best.kind == "city"
-                    and best.population < _CITY_MIN_POPULATION_AT_SENTENCE_START)
+        return not (
+            end < len(doc)
+            and doc[end].text[:1].isupper()
+            and doc[end].is_alpha
+            and best.kind == "city"
+            and best.population < _CITY_MIN_POPULATION_AT_SENTENCE_START
+        )
 
     def _locative_before(self, doc: Doc, start: int) -> bool:
         return start > 0 and doc[start - 1].lower_ in _NER_LOCATIVE_BEFORE
@@ -307,8 +493,10 @@ class LocationTagger:
         """A country, a first-level subdivision or a city of 100k+ whose name is not also a common word or name."""
         if text in self.index.context_required:
             return False
-        return any(p.kind != "city" or p.population >= _CITY_MIN_POPULATION_AT_SENTENCE_START
-                   for p in self.index.places.get(text, []))
+        return any(
+            p.kind != "city" or p.population >= _CITY_MIN_POPULATION_AT_SENTENCE_START
+            for p in self.index.places.get(text, [])
+        )
 
     def _small_city_cue(self, doc: Doc, start: int, end: int) -> bool:
         if self._has_location_context(doc, start, end):
@@ -325,7 +513,7 @@ class LocationTagger:
         if end + 1 < len(doc) and doc[end].text == ",":
             mine = {p.country for p in self.index.places.get(doc[start:end].text, [])}
             for j in range(min(len(doc), end + 1 + MAX_NAME_TOKENS), end + 1, -1):
-                text = doc[end + 1:j].text
+                text = doc[end + 1 : j].text
                 if text in self.index.places and text not in self.index.context_required:
                     # "Reading, Pennsylvania": the region must be one the name has a reading in.
                     return any(p.kind in {"country", "admin1"} and p.country in mine for p in self.index.places[text])
@@ -336,8 +524,13 @@ class LocationTagger:
         if start == 0 or is_sentence_start(doc, start):
             return False
         prev = doc[start - 1]
-        return (prev.is_title and prev.is_alpha and prev.lower_ not in _LOCATIVE_BEFORE
-                and prev.text not in _PLACE_MODIFIERS and prev.text not in self.index.places)
+        return (
+            prev.is_title
+            and prev.is_alpha
+            and prev.lower_ not in _LOCATIVE_BEFORE
+            and prev.text not in _PLACE_MODIFIERS
+            and prev.text not in self.index.places
+        )
 
     def _resolve(
         self, doc: Doc, found: list[tuple[tuple[int, int], list[Place]]]
@@ -424,10 +617,20 @@ def _paired_countries(doc: Doc, found: list[tuple[tuple[int, int], list[Place]]]
 
 
 def _in_hyphenated_compound(doc: Doc, start: int, end: int) -> bool:
-    before = start >= 2 and doc[start - 1].text in {"-", "–"} and not doc[start - 2].whitespace_ \
-        and not doc[start - 1].whitespace_ and doc[start - 2].is_title
-    after = end + 1 < len(doc) and doc[end].text in {"-", "–"} and not doc[end - 1].whitespace_ \
-        and not doc[end].whitespace_ and doc[end + 1].is_title
+    before = (
+        start >= 2
+        and doc[start - 1].text in {"-", "–"}
+        and not doc[start - 2].whitespace_
+        and not doc[start - 1].whitespace_
+        and doc[start - 2].is_title
+    )
+    after = (
+        end + 1 < len(doc)
+        and doc[end].text in {"-", "–"}
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and doc[end + 1].is_title
+    )
     return before or after
 
 
@@ -445,6 +648,7 @@ def _trim(span: Span) -> Span | None:
     "survnews_locations",
     default_config={"min_population": 15000, "use_ner": True, "dominant_share": 0.6},
 )
-def make_location_tagger(nlp: Language, name: str, min_population: int, use_ner: bool,
-                         dominant_share: float) -> LocationTagger:
+def make_location_tagger(
+    nlp: Language, name: str, min_population: int, use_ner: bool, dominant_share: float
+) -> LocationTagger:
     return LocationTagger(nlp, name, min_population, use_ner, dominant_share)

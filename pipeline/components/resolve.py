@@ -30,16 +30,15 @@ class Resolver:
         source = {id(s): candidate_attrs(s).get("source") for s in spans}
         rule_spans = [s for s in spans if source[id(s)] != "ner"]
         spans = [
-            s for s in spans
-            if s.label_ in LABELS and not (source[id(s)] == "ner" and _overrides_rules(s, rule_spans))
+            s for s in spans if s.label_ in LABELS and not (source[id(s)] == "ner" and _overrides_rules(s, rule_spans))
         ]
         spans.sort(key=lambda s: (-(s.end - s.start), SOURCE_PRIORITY.get(source[id(s)] or "", 9), s.start))
         used = bytearray(len(doc))
         chosen: list[Span] = []
         for span in spans:
-            if any(used[span.start:span.end]):
+            if any(used[span.start : span.end]):
                 continue
-            used[span.start:span.end] = b"\x01" * (span.end - span.start)
+            used[span.start : span.end] = b"\x01" * (span.end - span.start)
             chosen.append(span)
         chosen.sort(key=lambda s: s.start)
         for span in chosen:
@@ -63,8 +62,11 @@ def _overrides_rules(span: Span, rule_spans: list[Span]) -> bool:
     "Jiujiang city" (NER PERSON) must not beat "Jiujiang" (a known city); "China Unicom, China Mobile" must not
     beat two known companies. A NER name made only of name words ("Shanghai Jiao Tong University") may.
     """
-    overlapping = [r for r in rule_spans if r.start < span.end and span.start < r.end
-                   and (r.start, r.end) != (span.start, span.end)]
+    overlapping = [
+        r
+        for r in rule_spans
+        if r.start < span.end and span.start < r.end and (r.start, r.end) != (span.start, span.end)
+    ]
     if not overlapping:
         return False
     if any(not (span.start <= r.start and r.end <= span.end) for r in overlapping):
