@@ -22,18 +22,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.components.common import NER_LABEL_MAP as COMPONENT_LABEL_MAP
 from pipeline.errors import RejectError, SurvnewsError
 
 BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
-# Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels; NORP and the rest are not scored.
-NER_LABEL_MAP: dict[str, str] = {
-    "PERSON": "PERSON",
-    "PER": "PERSON",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "FAC": "LOC",
-}
+# Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels, as the tagger maps them;
+# NORP and the rest are not scored.
+NER_LABEL_MAP: dict[str, str] = {k: v for k, v in COMPONENT_LABEL_MAP.items() if v in BASE_LABELS}
 ALL = "ALL"  # the micro-averaged row over every label
 
 Mode = Literal["auto", "entities", "ner"]
