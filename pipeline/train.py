@@ -232,11 +232,18 @@ train_app = typer.Typer(help="Train the project's spaCy pipelines.", no_args_is_
 
 @train_app.command("base")
 def train_base_cli(
-    shared: Annotated[Path, typer.Option(help="The ../shared folder holding ner-train/.")] = PROJECT_ROOT.parent
-    / "shared",
-    output: Annotated[Path, typer.Option(help="Where to write the trained pipeline.")] = BASE_MODEL_DIR,
-    config: Annotated[Path, typer.Option(help="spaCy training config.")] = BASE_CONFIG,
-    work_dir: Annotated[Path, typer.Option(help="Folder for the converted DocBin files.")] = DEFAULT_WORK_DIR,
+    shared: Annotated[
+        Path, typer.Option(help="The ../shared folder holding ner-train/.", show_default="../shared")
+    ] = PROJECT_ROOT.parent / "shared",
+    output: Annotated[
+        Path, typer.Option(help="Where to write the trained pipeline.", show_default="pipeline/models/survnews_base")
+    ] = BASE_MODEL_DIR,
+    config: Annotated[
+        Path, typer.Option(help="spaCy training config.", show_default="configs/base_ner.cfg")
+    ] = BASE_CONFIG,
+    work_dir: Annotated[
+        Path, typer.Option(help="Folder for the converted DocBin files.", show_default="corpus/build/ner")
+    ] = DEFAULT_WORK_DIR,
     max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
     log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
     keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,

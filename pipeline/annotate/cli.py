@@ -238,7 +238,10 @@ def train_domain_cli(
     base: Annotated[
         str | None, typer.Option(help="pipeline to fine-tune (default: the configured tagger model)")
     ] = None,
-    output: Annotated[Path, typer.Option(help="where to write the fine-tuned pipeline")] = DOMAIN_MODEL_DIR,
+    output: Annotated[
+        Path,
+        typer.Option(help="where to write the fine-tuned pipeline", show_default="pipeline/models/survnews_domain"),
+    ] = DOMAIN_MODEL_DIR,
     base_data: Annotated[
         Path | None,
         typer.Option(help="DocBin of base training data to rehearse (default: what `train base` converted)"),
@@ -247,7 +250,9 @@ def train_domain_cli(
     test_fraction: Annotated[float, typer.Option(help="share of gold articles held out for before/after")] = 0.2,
     max_steps: Annotated[int, typer.Option(help="training steps")] = 600,
     seed: Annotated[int, typer.Option()] = 0,
-    work_dir: Annotated[Path, typer.Option(help="scratch folder for the training data and run")] = DEFAULT_WORK_DIR,
+    work_dir: Annotated[
+        Path, typer.Option(help="scratch folder for the training data and run", show_default="corpus/build/domain")
+    ] = DEFAULT_WORK_DIR,
     config: ConfigOption = None,
     store: StoreOption = None,
     as_json: JsonOption = False,
