@@ -407,7 +407,8 @@ def load_any_gold(path: str | Path) -> list[GoldDoc]:
     if path.suffix == ".spacy":
         return load_ner_gold(path)
     try:
-        head = path.open(encoding="utf-8", errors="replace").read(1).lstrip()
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1024).lstrip("\ufeff \t\r\n")[:1]
     except OSError as exc:
         raise RejectError("missing", f"{path}: cannot read gold file: {exc}") from None
     return load_gold(path) if head in ("[", "{") else load_ner_gold(path)

@@ -466,8 +466,8 @@ def extract_html_unlimited(data: bytes, url: str | None = None) -> Extracted:
         raise RejectError("no-article", "empty page")
     try:
         return _extract_in_process(data, url)
-    except RejectError:
-        raise
+    except (RejectError, TimeoutError):
+        raise  # TimeoutError: the alarm fallback's time limit, turned into a "timeout" reject by the caller
     except RecursionError as exc:
         raise RejectError("no-article", "page nesting too deep to parse") from exc
     except Exception as exc:  # a library bug on odd input must reject the page, not stop the run

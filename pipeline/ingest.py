@@ -187,10 +187,15 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
     for raw in store.pending_raw():
         try:
             extracted = extract(raw, settings)
-        except RejectError as exc:
-            store.add_reject(raw.source, "extract", str(exc))
+        except Exception as exc:  # one bad item is recorded and skipped; it never stops the run
+            reject = (
+                exc
+                if isinstance(exc, RejectError)
+                else RejectError("failed", f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
+            )
+            store.add_reject(raw.source, "extract", str(reject))
             store.set_raw_status(raw.sha256, "rejected")
-            summary.rejected[exc.code] += 1
+            summary.rejected[reject.code] += 1
             if progress:
                 progress(1)
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -124,12 +125,24 @@ def _gold_records(store: Store) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def next_version(versions: list[dict[str, Any]]) -> str:
-    """The version ``survnews run`` publishes when none is given: 1.0.0, then the next patch."""
-    if not versions:
+def next_version(versions: list[dict[str, Any]], folder: Path | None = None) -> str:
+    """The version ``survnews run`` publishes when none is given: 1.0.0, then the next patch.
+
+    A version folder left without a manifest entry (a publish killed in between) is skipped, never reused.
+    """
+    taken = {parse_version(v["version"]) for v in versions}
+    if folder is not None and (folder / "data").is_dir():
+        taken |= {parse_version(p.name) for p in (folder / "data").iterdir() if SEMVER.match(p.name)}
+    if not taken:
         return "1.0.0"
-    major, minor, patch = max(parse_version(v["version"]) for v in versions)
+    major, minor, patch = max(taken)
     return f"{major}.{minor}.{patch + 1}"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def publish(
@@ -177,7 +190,7 @@ def publish(
         if latest is not None and latest.get("fingerprint") == digest:
             shutil.rmtree(staging)
             return {**latest, "unchanged": True}
-        version = next_version(versions)
+        version = next_version(versions, folder)
     staging.rename(folder / "data" / version)
 
     previous_ids = set(latest.get("train_ids", [])) if latest else set()
@@ -195,9 +208,9 @@ def publish(
         "train_ids": train.ids,
     }
     versions.append(entry)
-    (folder / "versions.json").write_text(json.dumps(versions, indent=1), encoding="utf-8")
-    (folder / "README.md").write_text(dataset_card(settings, versions), encoding="utf-8")
-    (folder / "CHANGELOG.md").write_text(changelog(versions), encoding="utf-8")
+    _write_atomically(folder / "versions.json", json.dumps(versions, indent=1))
+    _write_atomically(folder / "README.md", dataset_card(settings, versions))
+    _write_atomically(folder / "CHANGELOG.md", changelog(versions))
     return entry
 
 

@@ -126,15 +126,20 @@ class Store:
     # articles -----------------------------------------------------------------------------------
     def upsert_article(self, article: Article, raw_sha256: str, text_hash: str) -> None:
         """Insert or replace an article; entities are kept if the text did not change."""
-        prov = json.dumps(article.provenance.__dict__)
+        provenance = dict(article.provenance.__dict__)
         with self.db:
             old = self.db.execute(
-                "SELECT text_hash, entities, tagger FROM articles WHERE id = ?", (article.id,)
+                "SELECT text_hash, entities, tagger, provenance FROM articles WHERE id = ?", (article.id,)
             ).fetchone()
             entities = json.dumps([e.to_dict() for e in article.entities])
             tagger = None
             if old is not None and old["text_hash"] == text_hash and not article.entities:
                 entities, tagger = old["entities"], old["tagger"]
+                # the kept tags keep the record of which pipeline made them
+                old_provenance = json.loads(old["provenance"])
+                for key in ("spacy_pipeline", "spacy_pipeline_version"):
+                    provenance[key] = old_provenance.get(key)
+            prov = json.dumps(provenance)
             self.db.execute(
                 """INSERT OR REPLACE INTO articles (id, raw_sha256, url, source_path, title, authors, published,
                 publisher, original_publisher, language, description, text, text_hash, relevance, relevant,

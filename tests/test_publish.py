@@ -122,3 +122,16 @@ def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path
         (first.start, first.end, first.label, "gold")
     ]
     assert ds["train"].features == gold.features
+
+
+def test_a_version_folder_left_by_a_killed_publish_is_not_reused(settings: Settings) -> None:
+    run_all(settings, version="1.0.0")
+    folder = release_dir(settings)
+    # a publish killed after moving its data into place but before writing the manifest
+    (folder / "data" / "1.0.1").mkdir()
+    with Store(settings.store.path) as store:
+        with store.db:
+            store.db.execute("DELETE FROM articles WHERE id = (SELECT MIN(id) FROM articles WHERE relevant = 1)")
+        entry = publish(store, settings)
+    assert entry["version"] == "1.0.2"
+    assert not list(folder.glob("*.tmp"))

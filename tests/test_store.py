@@ -49,3 +49,12 @@ def test_rejects_replace_and_clear(tmp_path: Path) -> None:
         assert [r["reason"] for r in store.rejects()] == ["binary content"]
         store.clear_reject("x.txt", "read")
         assert store.rejects() == []
+
+
+def test_kept_tags_keep_their_pipeline_provenance(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        add(store, "e" * 16, "Police in Lyon use drones.")
+        store.set_entities([("e" * 16, [])], "tagger@1", {"spacy_pipeline": "p", "spacy_pipeline_version": "1"})
+        add(store, "e" * 16, "Police in Lyon use drones.")  # same text stored again, e.g. by a re-crawl
+        stored = store.get_article("e" * 16)
+        assert stored is not None and stored.provenance.spacy_pipeline == "p"
