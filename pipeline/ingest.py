@@ -201,6 +201,9 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
             continue
         text_hash = normalized_text_hash(extracted.text)
         new_id = article_id(extracted.url, extracted.text)
+        if extracted.url is None and raw.url is None:
+            # a local file edited since it was ingested updates its record instead of becoming a "copy" of it
+            new_id = store.article_by_source_path(raw.source) or new_id
         where = extracted.url or raw.source
         duplicate_of = store.article_by_text_hash(text_hash)
         if duplicate_of is None:

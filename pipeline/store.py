@@ -184,6 +184,12 @@ class Store:
         row = self.db.execute("SELECT id FROM articles WHERE text_hash = ?", (text_hash,)).fetchone()
         return None if row is None else str(row["id"])
 
+    def article_by_source_path(self, source_path: str) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE source_path = ? AND url IS NULL ORDER BY id LIMIT 1", (source_path,)
+        ).fetchone()
+        return None if row is None else str(row["id"])
+
     def get_article(self, article_id: str) -> Article | None:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
         return None if row is None else _article_from_row(row)

@@ -11,6 +11,7 @@ from pipeline.config import Settings
 from pipeline.export import export, validate_record
 from pipeline.run import run_all
 from pipeline.store import Store
+from tests.conftest import SAMPLES
 
 
 def snapshot(store_path: Path) -> list[tuple[str, str, str]]:
@@ -63,3 +64,23 @@ def test_exports_keep_off_topic_records_out_unless_all(settings: Settings, tmp_p
     table = pq.read_table(tmp_path / "all.parquet")
     assert table.num_rows == total
     assert table.schema.field("entities").type.value_type.get_field_index("country") >= 0
+
+
+def test_an_edited_local_dump_updates_its_record(settings: Settings, tmp_path: Path) -> None:
+    source = SAMPLES / "text" / "cleveland-gunshot-detection-expansion.txt"
+    copy = tmp_path / "inputs" / source.name
+    copy.parent.mkdir()
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    settings.ingest.paths = [copy.parent]
+    run_all(settings, publish_release=False)
+    (before,) = snapshot(settings.store.path)
+    edited = copy.read_text(encoding="utf-8").replace(
+        "gunshot detection system to four", "gunshot detection network to four", 1
+    )
+    assert edited != copy.read_text(encoding="utf-8")
+    copy.write_text(edited, encoding="utf-8")
+    summary = run_all(settings, publish_release=False)
+    assert summary.ingest.duplicates == 0
+    (after,) = snapshot(settings.store.path)
+    assert after[0] == before[0]  # same record, corrected text
+    assert after[1] != before[1] and "detection network to four" in after[1]
