@@ -83,7 +83,10 @@ def published_versions(folder: Path) -> list[dict[str, Any]]:
 def _write_shards(
     records: Iterator[dict[str, Any]], folder: Path, split: str, shard_rows: int, stats: SplitStats
 ) -> int:
-    """Write ``split-0000i-of-0000n.parquet`` shards of at most ``shard_rows`` rows; returns the shard count."""
+    """Write ``split-0000i-of-0000n.parquet`` shards of at most ``shard_rows`` rows; returns the shard count.
+
+    No records, no file: an empty split is left out of the release rather than written as an empty shard.
+    """
     shard_paths: list[Path] = []
     batch: list[dict[str, Any]] = []
 
@@ -98,7 +101,7 @@ def _write_shards(
         if len(batch) >= shard_rows:
             flush()
             batch = []
-    if batch or not shard_paths:
+    if batch:
         flush()
     total = len(shard_paths)
     for index, path in enumerate(shard_paths):
@@ -122,6 +125,7 @@ def _gold_records(store: Store) -> Iterator[dict[str, Any]]:
         record["entities"] = gold["entities"]
         if gold.get("relevant") is not None:
             record["relevant"] = bool(gold["relevant"])
+        validate_record(record)
         yield record
 
 
@@ -177,10 +181,9 @@ def publish(
     splits: dict[str, SplitStats] = {"train": train}
     if include_gold:
         gold = SplitStats()
-        gold_iter = _fingerprinted((_validated(r) for r in _gold_records(store)), fingerprint)
-        first = next(gold_iter, None)
-        if first is not None:
-            _write_shards(_chain(first, gold_iter), staging, "gold", settings.publish.shard_rows, gold)
+        gold_records = _fingerprinted(_gold_records(store), fingerprint)
+        _write_shards(gold_records, staging, "gold", settings.publish.shard_rows, gold)
+        if gold.records:
             splits["gold"] = gold
     if train.records == 0:
         shutil.rmtree(staging)
@@ -218,16 +221,6 @@ def _fingerprinted(records: Iterator[dict[str, Any]], digest: Any) -> Iterator[d
     for record in records:
         digest.update(json.dumps(record, sort_keys=True).encode("utf-8"))
         yield record
-
-
-def _validated(record: dict[str, Any]) -> dict[str, Any]:
-    validate_record(record)
-    return record
-
-
-def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
 
 
 def size_category(n: int) -> str:
