@@ -71,8 +71,7 @@ def ingest_paths(
 ) -> IngestSummary:
     """Read local files/folders into the store and process every pending raw input."""
     summary = add_inputs(store, paths, settings)
-    pending = store.db.execute("SELECT COUNT(*) FROM raw WHERE status = 'pending'").fetchone()[0]
-    summary.merge(process_pending(store, settings, progress("extract", pending)))
+    summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw())))
     return summary
 
 
@@ -88,11 +87,7 @@ def tag_store(store: Store, settings: Settings, progress: Progress = no_progress
     nlp = load_tagger(settings.tagger.model)
     name, version = pipeline_identity(nlp)
     key = tagger_key(name, version)
-    ids = (
-        [row[0] for row in store.db.execute("SELECT id FROM articles ORDER BY id")]
-        if retag
-        else (store.untagged_ids(key))
-    )
+    ids = store.article_ids() if retag else (store.untagged_ids(key))
     summary = TagSummary(tagger=key)
     advance = progress("tag", len(ids))
     queue: deque[str] = deque()
@@ -123,10 +118,7 @@ def tag_store(store: Store, settings: Settings, progress: Progress = no_progress
 def store_totals(store: Store, summary: RunSummary) -> None:
     summary.records = store.count_articles()
     summary.relevant = store.count_articles(relevant_only=True)
-    counts: Counter[str] = Counter()
-    for article in store.articles():
-        counts.update(e.label for e in article.entities)
-    summary.entities_in_store = counts
+    summary.entities_in_store = Counter(store.entity_label_counts())
     summary.rejects = store.rejects()
 
 

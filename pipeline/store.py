@@ -232,6 +232,20 @@ class Store:
                 ],
             )
 
+    def article_ids(self) -> list[str]:
+        return [row["id"] for row in self.db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def count_pending_raw(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM raw WHERE status = 'pending'").fetchone()[0])
+
+    def entity_label_counts(self) -> dict[str, int]:
+        """Entities by label over all articles, counted in SQL (no article is loaded)."""
+        rows = self.db.execute(
+            "SELECT json_extract(e.value, '$.label') AS label, COUNT(*) AS n "
+            "FROM articles, json_each(articles.entities) AS e GROUP BY label"
+        )
+        return {row["label"]: int(row["n"]) for row in rows}
+
     def count_articles(self, *, relevant_only: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM articles" + (" WHERE relevant = 1" if relevant_only else "")
         return int(self.db.execute(sql).fetchone()[0])
