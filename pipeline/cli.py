@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -89,8 +89,13 @@ def progress_bars() -> Iterator[Callable[[str, int | None], Callable[[int], None
         yield factory
 
 
+def counts_text(counts: Mapping[str, int]) -> str:
+    """``ACTOR 3, LOCATION 5`` (sorted), or empty when there are none."""
+    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
+
+
 def print_ingest(summary: IngestSummary) -> None:
-    rejected = ", ".join(f"{code} {n}" for code, n in sorted(summary.rejected.items())) or "none"
+    rejected = counts_text(summary.rejected) or "none"
     out.print(
         f"read {summary.read}, new {summary.new}, accepted {summary.accepted}, duplicates {summary.duplicates}, "
         f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})",
@@ -99,7 +104,7 @@ def print_ingest(summary: IngestSummary) -> None:
 
 
 def print_tag(summary: TagSummary) -> None:
-    labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.entities.items())) or "none"
+    labels = counts_text(summary.entities) or "none"
     out.print(f"tagged {summary.tagged} articles with {summary.tagger}: {labels}", highlight=False)
 
 
@@ -113,11 +118,11 @@ def print_run(summary: RunSummary) -> None:
     table.add_row("accepted", str(ingest.accepted))
     table.add_row("duplicates merged", str(ingest.duplicates))
     table.add_row("off-topic (kept, flagged)", str(ingest.off_topic))
-    rejected = ", ".join(f"{code} {n}" for code, n in sorted(ingest.rejected.items()))
+    rejected = counts_text(ingest.rejected)
     table.add_row("rejected", f"{sum(ingest.rejected.values())}" + (f" ({rejected})" if rejected else ""))
     table.add_row("tagged now", f"{summary.tag.tagged} ({summary.tag.tagger})")
     table.add_row("records in store", f"{summary.records} ({summary.relevant} relevant)")
-    labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.entities_in_store.items())) or "none"
+    labels = counts_text(summary.entities_in_store) or "none"
     table.add_row("entities by label", labels)
     if summary.release is not None:
         state = "unchanged" if summary.release.get("unchanged") else "published"
@@ -245,7 +250,7 @@ def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
     summary = RunSummary()
     with Store(settings.store.path) as db:
         store_totals(db, summary)
-    labels = ", ".join(f"{k} {v}" for k, v in sorted(summary.entities_in_store.items())) or "none"
+    labels = counts_text(summary.entities_in_store) or "none"
     out.print(
         f"records {summary.records} ({summary.relevant} relevant); entities: {labels}; rejects {len(summary.rejects)}",
         highlight=False,
