@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.annotate.config import LabelStudioSettings
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, first_validation_error
 from pipeline.fetch import CrawlSettings
 
 DEFAULT_CONFIG_NAME = "survnews.toml"
@@ -87,9 +87,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{config_path}: {where}: {first['msg']}") from exc
+        raise ConfigError(f"{config_path}: {first_validation_error(exc)}") from exc
     return _resolve_paths(settings, config_path.resolve().parent)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class SurvnewsError(Exception):
     """Base class; ``str(exc)`` is one line a user can act on."""
@@ -31,3 +36,10 @@ class ServiceError(SurvnewsError):
     """An external service (Label Studio, a web server) is unreachable or failed."""
 
     exit_code = 3
+
+
+def first_validation_error(exc: ValidationError) -> str:
+    """``section.key: message`` of the first problem pydantic found: one line a user can act on."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}"

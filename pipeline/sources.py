@@ -20,7 +20,7 @@ import feedparser
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from pipeline.errors import ConfigError, RejectError
+from pipeline.errors import ConfigError, RejectError, first_validation_error
 
 MAX_DISCOVERY_BYTES = 50_000_000  # the sitemap protocol's own limit for one (uncompressed) sitemap
 
@@ -74,9 +74,7 @@ def parse_sources(
     try:
         sources = _SOURCE_LIST.validate_python(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}.{loc}: {first['msg']}") from exc
+        raise ConfigError(f"{where}.{first_validation_error(exc)}") from exc
     if base_dir is not None:
         for source in sources:
             if isinstance(source, UrlFileSource) and not source.path.is_absolute():

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pipeline.annotate.offsets import OffsetUnit
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, first_validation_error
 from pipeline.paths import SCHEMAS_DIR
 
 URL_ENV = "LABEL_STUDIO_URL"
@@ -65,7 +65,5 @@ def annotate_settings(section: Any = None) -> LabelStudioSettings:
     try:
         settings = LabelStudioSettings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"[annotate] {where}: {first['msg']}") from exc
+        raise ConfigError(f"[annotate] {first_validation_error(exc)}") from exc
     return settings.with_env()
