@@ -33,6 +33,32 @@ ENTITY_TYPE = pa.struct(
         ("admin1", pa.string()),
         ("private_person", pa.bool_()),
         ("source", pa.string()),
+        ("entity_id", pa.string()),
+        ("canonical", pa.string()),
+        ("score", pa.float64()),
+    ]
+)
+
+EVENT_TYPE = pa.struct(
+    [
+        ("relation", pa.string()),
+        ("actor_id", pa.string()),
+        ("actor", pa.string()),
+        ("object_id", pa.string()),
+        ("object", pa.string()),
+        ("object_label", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("evidence", pa.string()),
+        ("source", pa.string()),
+        ("actor_type", pa.string()),
+        ("object_category", pa.string()),
+        ("location_id", pa.string()),
+        ("location", pa.string()),
+        ("country", pa.string()),
+        ("negated", pa.bool_()),
+        ("hedged", pa.bool_()),
+        ("score", pa.float64()),
     ]
 )
 
@@ -54,6 +80,7 @@ ARROW_SCHEMA = pa.schema(
         ("relevant", pa.bool_()),
         ("also_published_at", pa.list_(pa.string())),
         ("entities", pa.list_(ENTITY_TYPE)),
+        ("events", pa.list_(EVENT_TYPE)),
         (
             "provenance",
             pa.struct(

@@ -61,12 +61,57 @@ class Entity:
     admin1: str | None = None
     private_person: bool | None = None
     source: str | None = None  # which component produced it: "ner", "taxonomy", "gazetteer", ...
+    # Mentions of one thing share an entity_id and a canonical name: within an article ("Met" after
+    # "Metropolitan Police"), and across the corpus for gazetteer entries (ids such as "gaz:...", "geo:<geonames id>").
+    entity_id: str | None = None
+    canonical: str | None = None
+    score: float | None = None  # the pipeline's confidence in the span, 0..1 (rules get a fixed prior)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entity:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+EventRelation = Literal["uses", "acquires", "supplies", "targets", "restricts", "opposes"]
+EVENT_RELATIONS: tuple[EventRelation, ...] = ("uses", "acquires", "supplies", "targets", "restricts", "opposes")
+
+
+@dataclass
+class Event:
+    """One fact an article reports: ``actor`` ``relation`` ``object`` (optionally where), with its evidence.
+
+    Entities are referred to by ``entity_id``; their canonical names are repeated so that a table of events
+    answers "who uses what where" without a join. ``object`` is a TECHNOLOGY, or an ACTOR/LOCATION for ``targets``.
+    """
+
+    relation: EventRelation
+    actor_id: str
+    actor: str  # canonical name of the actor
+    object_id: str
+    object: str  # canonical name of the object
+    object_label: EntityLabel
+    start: int  # offsets of the evidence sentence in the article text
+    end: int
+    evidence: str
+    source: str  # which rule or model found it ("dep:<pattern>", "gold:<annotator>", ...)
+    actor_type: str | None = None
+    object_category: str | None = None  # technology category when the object is a TECHNOLOGY
+    location_id: str | None = None
+    location: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2 of the event's place (or the actor's)
+    negated: bool = False
+    hedged: bool = False
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -98,10 +143,12 @@ class Article:
     provenance: Provenance
     also_published_at: list[str] = field(default_factory=list)
     description: str | None = None
+    events: list[Event] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["entities"] = [e.to_dict() for e in self.entities]
+        data["events"] = [e.to_dict() for e in self.events]
         return data
 
 

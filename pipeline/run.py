@@ -16,7 +16,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Settings
 from pipeline.ingest import IngestSummary, add_inputs, process_pending
-from pipeline.records import Entity
+from pipeline.records import Entity, Event
 from pipeline.store import Store
 
 Progress = Callable[[str, int | None], Callable[[int], None]]
@@ -82,7 +82,7 @@ def tagger_key(name: str, version: str) -> str:
 
 def tag_store(store: Store, settings: Settings, progress: Progress = no_progress, *, retag: bool = False) -> TagSummary:
     """Tag every article not yet tagged by the configured pipeline, streaming texts through ``nlp.pipe``."""
-    from pipeline.tag import load_tagger, pipeline_identity, tag_texts
+    from pipeline.tag import load_tagger, pipeline_identity, tag_texts_with_events
 
     nlp = load_tagger(settings.tagger.model)
     name, version = pipeline_identity(nlp)
@@ -98,10 +98,13 @@ def tag_store(store: Store, settings: Settings, progress: Progress = no_progress
                 queue.append(article_id)
                 yield text
 
-    batch: list[tuple[str, list[Entity]]] = []
+    batch: list[tuple[str, list[Entity], list[Event]]] = []
     provenance = {"spacy_pipeline": name, "spacy_pipeline_version": version}
-    for entities in tag_texts(nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process):
-        batch.append((queue.popleft(), entities))
+    tagged = tag_texts_with_events(
+        nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process
+    )
+    for entities, events in tagged:
+        batch.append((queue.popleft(), entities, events))
         summary.entities.update(e.label for e in entities)
         if len(batch) >= TAG_COMMIT_ROWS:
             store.set_entities(batch, key, provenance)

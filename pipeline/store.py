@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import Article, Entity, Provenance, RawInput
+from pipeline.errors import SurvnewsError
+from pipeline.records import Article, Entity, Event, Provenance, RawInput
 
-SCHEMA = """
+BASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw (
     sha256 TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -63,6 +64,22 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+# The store's schema, owned here: migration N brings a store at user_version N-1 to N. Append, never edit a
+# released migration. Migration 1 is the schema of stores made before migrations existed (user_version 0), so
+# those upgrade in place.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("base tables: raw, articles, rejects, runs", BASE_SCHEMA),
+    (
+        "articles.events: facts found by the events component",
+        "ALTER TABLE articles ADD COLUMN events TEXT NOT NULL DEFAULT '[]';",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(SurvnewsError):
+    """The store cannot be opened or is not a survnews store."""
+
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -78,7 +95,20 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.migrated: list[str] = self._migrate()
+
+    def _migrate(self) -> list[str]:
+        """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}, newer than this survnews ({SCHEMA_VERSION})"
+            )
+        applied = []
+        for number, (description, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.executescript(f"BEGIN; {sql}\nPRAGMA user_version = {number}; COMMIT;")
+            applied.append(f"{number}: {description}")
+        return applied
 
     def close(self) -> None:
         self.db.close()
@@ -129,12 +159,13 @@ class Store:
         provenance = dict(article.provenance.__dict__)
         with self.db:
             old = self.db.execute(
-                "SELECT text_hash, entities, tagger, provenance FROM articles WHERE id = ?", (article.id,)
+                "SELECT text_hash, entities, events, tagger, provenance FROM articles WHERE id = ?", (article.id,)
             ).fetchone()
             entities = json.dumps([e.to_dict() for e in article.entities])
+            events = json.dumps([e.to_dict() for e in article.events])
             tagger = None
             if old is not None and old["text_hash"] == text_hash and not article.entities:
-                entities, tagger = old["entities"], old["tagger"]
+                entities, events, tagger = old["entities"], old["events"], old["tagger"]
                 # the kept tags keep the record of which pipeline made them
                 old_provenance = json.loads(old["provenance"])
                 for key in ("spacy_pipeline", "spacy_pipeline_version"):
@@ -143,8 +174,8 @@ class Store:
             self.db.execute(
                 """INSERT OR REPLACE INTO articles (id, raw_sha256, url, source_path, title, authors, published,
                 publisher, original_publisher, language, description, text, text_hash, relevance, relevant,
-                also_published_at, entities, tagger, provenance)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                also_published_at, entities, events, tagger, provenance)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (
                     article.id,
                     raw_sha256,
@@ -163,6 +194,7 @@ class Store:
                     int(article.relevant),
                     json.dumps(article.also_published_at),
                     entities,
+                    events,
                     tagger,
                     prov,
                 ),
@@ -221,15 +253,25 @@ class Store:
         by_id = {r["id"]: r["text"] for r in rows}
         return [(i, by_id[i]) for i in ids if i in by_id]
 
-    def set_entities(self, items: list[tuple[str, list[Entity]]], tagger: str, provenance: dict[str, Any]) -> None:
-        """Store tags for a batch of articles in one transaction (one statement per article)."""
+    def set_entities(
+        self, items: list[tuple[str, list[Entity], list[Event]]], tagger: str, provenance: dict[str, Any]
+    ) -> None:
+        """Store tags and events for a batch of articles in one transaction (one statement per article)."""
+        rows = [
+            (
+                json.dumps([e.to_dict() for e in entities]),
+                json.dumps([e.to_dict() for e in events]),
+                tagger,
+                json.dumps(provenance),
+                article_id,
+            )
+            for article_id, entities, events in items
+        ]
         with self.db:
             self.db.executemany(
-                "UPDATE articles SET entities = ?, tagger = ?, provenance = json_patch(provenance, ?) WHERE id = ?",
-                [
-                    (json.dumps([e.to_dict() for e in entities]), tagger, json.dumps(provenance), article_id)
-                    for article_id, entities in items
-                ],
+                "UPDATE articles SET entities = ?, events = ?, tagger = ?, provenance = json_patch(provenance, ?) "
+                "WHERE id = ?",
+                rows,
             )
 
     def article_ids(self) -> list[str]:
@@ -298,4 +340,5 @@ def _article_from_row(row: sqlite3.Row) -> Article:
         provenance=Provenance(**prov),
         also_published_at=json.loads(row["also_published_at"]),
         description=row["description"],
+        events=[Event.from_dict(e) for e in json.loads(row["events"])],
     )

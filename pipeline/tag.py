@@ -24,7 +24,7 @@ from pipeline.components.locations import LOCATION_RULES_PATH
 from pipeline.components.technology import TAXONOMY_PATH
 from pipeline.errors import ConfigError
 from pipeline.paths import MODELS_DIR
-from pipeline.records import Entity
+from pipeline.records import Entity, Event
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +121,27 @@ def doc_entities(doc: Doc) -> list[Entity]:
     return out
 
 
+# doc.user_data key where the events component leaves its events, as Event dicts: plain data, so docs travel
+# between nlp.pipe worker processes (user_data is serialised with msgpack).
+EVENTS_KEY = "survnews_events"
+
+
+def doc_events(doc: Doc) -> list[Event]:
+    """The events found in the document by the events component (none when the pipeline has no such component)."""
+    return [Event.from_dict(item) for item in doc.user_data.get(EVENTS_KEY, [])]
+
+
 def tag_texts(
     nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process: int = 1
 ) -> Iterator[list[Entity]]:
     """Stream ``texts`` through ``nlp.pipe``; yields one entity list per text, in order."""
+    for entities, _events in tag_texts_with_events(nlp, texts, batch_size=batch_size, n_process=n_process):
+        yield entities
+
+
+def tag_texts_with_events(
+    nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process: int = 1
+) -> Iterator[tuple[list[Entity], list[Event]]]:
+    """Stream ``texts`` through ``nlp.pipe``; yields (entities, events) per text, in order."""
     for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-        yield doc_entities(doc)
+        yield doc_entities(doc), doc_events(doc)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.records import Entity, RawInput
 from pipeline.store import Store
 from tests.test_dedup import add
@@ -32,7 +34,7 @@ def test_tags_are_kept_when_the_text_is_unchanged(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as store:
         add(store, "f" * 16, "Police in Lyon use drones.")
         entity = Entity(start=10, end=14, text="Lyon", label="LOCATION", country="FR")
-        store.set_entities([("f" * 16, [entity])], "tagger@1", {"spacy_pipeline": "t"})
+        store.set_entities([("f" * 16, [entity], [])], "tagger@1", {"spacy_pipeline": "t"})
         assert store.untagged_ids("tagger@1") == []
         assert store.untagged_ids("tagger@2") == ["f" * 16]
         add(store, "f" * 16, "Police in Lyon use drones.")  # re-ingest of the same text keeps the tags
@@ -54,7 +56,38 @@ def test_rejects_replace_and_clear(tmp_path: Path) -> None:
 def test_kept_tags_keep_their_pipeline_provenance(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as store:
         add(store, "e" * 16, "Police in Lyon use drones.")
-        store.set_entities([("e" * 16, [])], "tagger@1", {"spacy_pipeline": "p", "spacy_pipeline_version": "1"})
+        store.set_entities([("e" * 16, [], [])], "tagger@1", {"spacy_pipeline": "p", "spacy_pipeline_version": "1"})
         add(store, "e" * 16, "Police in Lyon use drones.")  # same text stored again, e.g. by a re-crawl
         stored = store.get_article("e" * 16)
         assert stored is not None and stored.provenance.spacy_pipeline == "p"
+
+
+def test_store_made_before_migrations_upgrades_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from pipeline.store import BASE_SCHEMA, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(BASE_SCHEMA)  # a store as made before numbered migrations: user_version 0, no events column
+    db.close()
+    with Store(path) as store:
+        assert store.migrated and store.migrated[-1].startswith(f"{SCHEMA_VERSION}:")
+        assert int(store.db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION
+        columns = {row[1] for row in store.db.execute("PRAGMA table_info(articles)")}
+        assert "events" in columns
+    with Store(path) as store:
+        assert store.migrated == []  # nothing left to apply on the second open
+
+
+def test_store_newer_than_code_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    from pipeline.store import StoreError
+
+    path = tmp_path / "future.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 999")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this survnews"):
+        Store(path)
