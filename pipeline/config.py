@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.errors import ConfigError, first_validation_error
@@ -55,6 +55,29 @@ class PublishSettings(Section):
     pretty_name: str = "survnews: news reporting on digital surveillance"
     license: str = "other"
     shard_rows: int = Field(default=10_000, gt=0)
+    # release mode: "pseudonymised" (text kept, private persons replaced), "standoff" (no text) or "full"
+    mode: str = Field(default="pseudonymised", pattern="^(full|standoff|pseudonymised)$")
+    force_full: bool = Field(default=False, description="publish full text even where a source's licence forbids it")
+    repo_id: str | None = Field(default=None, description="Hub dataset id (owner/name) the card's examples load")
+    scores: Path | None = Field(default=None, description="JSON written by `survnews evaluate --json`, for the card")
+    lock_timeout_s: float = Field(default=60.0, ge=0, description="how long a second publisher waits for the lock")
+
+
+class LicenseSettings(Section):
+    """One ``[[licenses]]`` entry: the licence of the articles of one domain or local folder."""
+
+    domain: str | None = None  # matches the host of a record's URL and its subdomains
+    path: str | None = None  # matches local files under this folder
+    license: str  # an SPDX id ("CC-BY-4.0") or "all rights reserved"
+    redistributable: bool | None = None  # default: False for "all rights reserved" / "unknown", else True
+
+    @model_validator(mode="after")
+    def _names_what(self) -> LicenseSettings:
+        if (self.domain is None) == (self.path is None):
+            raise ValueError("a [[licenses]] entry needs exactly one of domain or path")
+        if not self.license.strip():
+            raise ValueError("license must be an SPDX id or 'all rights reserved'")
+        return self
 
 
 class Settings(Section):
@@ -67,6 +90,10 @@ class Settings(Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     annotate: LabelStudioSettings = Field(default_factory=LabelStudioSettings)
     sources: list[dict[str, Any]] = Field(default_factory=list)
+    # the embedded sample corpus is the project's own writing, released under CC0
+    licenses: list[LicenseSettings] = Field(
+        default_factory=lambda: [LicenseSettings(path="corpus/samples", license="CC0-1.0")]
+    )
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -98,6 +125,11 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     settings.store.path = fix(settings.store.path)
     settings.ingest.paths = [fix(p) for p in settings.ingest.paths]
     settings.publish.out = fix(settings.publish.out)
+    if settings.publish.scores is not None:
+        settings.publish.scores = fix(settings.publish.scores)
+    for rule in settings.licenses:
+        if rule.path is not None:
+            rule.path = str(fix(Path(rule.path)))
     if settings.crawl.warc_dir is not None:
         settings.crawl.warc_dir = fix(settings.crawl.warc_dir)
     if settings.crawl.sources_file is not None:

@@ -1,18 +1,25 @@
 """Dedup stage: exact (normalised text hash) and near-duplicate (MinHash LSH over word shingles).
 
-A syndicated copy of a stored story is not stored again: its URL goes into the first record's
-``also_published_at``. Signatures are kept in the store so the index survives across runs.
+A syndicated copy of a stored story is not stored again: the record kept is the original (the outlet a copy
+names as its original publisher, else the earliest date), and every copy goes into its ``also_published_at``
+with URL, publisher and date. Identity never loses a distinct story: pages that share a canonical URL (a
+homepage canonical, a fixed og:url in a template) but not their text are separate records.
+Signatures are kept in the store so the index survives across runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Literal
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from pipeline.records import Article, Copy, RawInput
 from pipeline.store import Store
+
+Placement = Literal["accepted", "duplicate", "original"]
 
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -70,6 +77,10 @@ class NearDuplicateIndex:
         matches = sorted(m for m in self.lsh.query(signature) if m != exclude)
         return matches[0] if matches else None
 
+    def matches(self, text: str) -> set[str]:
+        """Ids of every stored article whose text is a near duplicate of ``text``."""
+        return set(self.lsh.query(minhash(text, self.num_perm)))
+
     def add(self, article_id: str, text: str) -> None:
         signature = minhash(text, self.num_perm)
         if article_id in self.lsh:
@@ -80,3 +91,98 @@ class NearDuplicateIndex:
                 "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
                 (article_id, self.num_perm, signature.scheme, signature.hashvalues.astype(np.uint64).tobytes()),
             )
+
+    def remove(self, article_id: str) -> None:
+        if article_id in self.lsh:
+            self.lsh.remove(article_id)
+        with self.store.db:
+            self.store.db.execute("DELETE FROM minhashes WHERE article_id = ?", (article_id,))
+
+
+def _outlet(name: str | None) -> str:
+    words = _WORD.findall((name or "").casefold())
+    return " ".join(w for w in words if w not in {"the", "www", "com", "org", "net"})
+
+
+def _names_same_outlet(a: str | None, b: str | None) -> bool:
+    x, y = _outlet(a), _outlet(b)
+    return bool(x and y) and (x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} ")
+
+
+def is_original_of(candidate: Article, stored: Article) -> bool:
+    """Whether ``candidate`` is the original story of which ``stored`` is a syndicated copy.
+
+    The outlet a copy names as original publisher wins; else a record that names no original beats one that
+    does; else the earlier publication date; on a tie (or no dates) the record seen first stays.
+    """
+    if _names_same_outlet(stored.original_publisher, candidate.publisher):
+        return True
+    if _names_same_outlet(candidate.original_publisher, stored.publisher):
+        return False
+    if bool(candidate.original_publisher) != bool(stored.original_publisher):
+        return not candidate.original_publisher
+    if candidate.published and stored.published:
+        return candidate.published < stored.published
+    return False
+
+
+def copy_of(article: Article) -> Copy:
+    return Copy(
+        url=article.url or article.source_path or article.id, publisher=article.publisher, published=article.published
+    )
+
+
+def _fetched_from(store: Store, article_id: str) -> str | None:
+    row = store.db.execute(
+        "SELECT r.source FROM articles a JOIN raw r ON r.sha256 = a.raw_sha256 WHERE a.id = ?", (article_id,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def distinct_article_id(url: str, text: str) -> str:
+    """Id of a story whose canonical URL is already another story's: from the URL and the text together."""
+    key = "url+text:" + url.strip() + "\n" + " ".join(text.split()).lower()
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def place_article(
+    store: Store, index: NearDuplicateIndex, article: Article, raw: RawInput, text_hash: str
+) -> Placement:
+    """Store ``article`` as a new record, fold it into the original it copies, or make it the original.
+
+    ``accepted``: stored as its own record (new, or an update of the same page); ``duplicate``: a copy, noted
+    in the original's ``also_published_at``; ``original``: it replaced a stored copy of itself, which became one
+    of its ``also_published_at``.
+    """
+    existing = store.get_article(article.id)
+    if existing is not None and article.url is not None:
+        same_page = _fetched_from(store, article.id) == raw.source
+        near = article.id in index.matches(article.text) or store.article_by_text_hash(text_hash) == article.id
+        if not same_page and not near:
+            # another story under the same canonical URL: a distinct record, keyed by its fetched URL and text
+            article.id = distinct_article_id(article.url, article.text)
+            article.url = raw.url or article.url
+            existing = store.get_article(article.id)
+    duplicate_of = store.article_by_text_hash(text_hash)
+    if duplicate_of is None:
+        duplicate_of = index.query(article.text, exclude=article.id)
+    if duplicate_of is None or duplicate_of == article.id:
+        store.upsert_article(article, raw.sha256, text_hash)
+        index.add(article.id, article.text)
+        return "accepted"
+    stored = store.get_article(duplicate_of)
+    if stored is None or not is_original_of(article, stored):
+        store.add_also_published_at(duplicate_of, copy_of(article))
+        return "duplicate"
+    # the new one is the original: it becomes the record, the stored copy and its copies go to also_published_at
+    copies = [copy_of(stored), *stored.also_published_at]
+    article.also_published_at = [c for c in copies if c.url != (article.url or article.source_path)]
+    old_raw = store.db.execute("SELECT raw_sha256 FROM articles WHERE id = ?", (duplicate_of,)).fetchone()
+    with store.db:
+        store.db.execute("DELETE FROM articles WHERE id = ?", (duplicate_of,))
+    index.remove(duplicate_of)
+    if old_raw is not None:
+        store.set_raw_status(str(old_raw[0]), "duplicate")
+    store.upsert_article(article, raw.sha256, text_hash)
+    index.add(article.id, article.text)
+    return "original"

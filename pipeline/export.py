@@ -78,7 +78,10 @@ ARROW_SCHEMA = pa.schema(
         ("text", pa.string()),
         ("relevance", pa.float64()),
         ("relevant", pa.bool_()),
-        ("also_published_at", pa.list_(pa.string())),
+        (
+            "also_published_at",
+            pa.list_(pa.struct([("url", pa.string()), ("publisher", pa.string()), ("published", pa.string())])),
+        ),
         ("entities", pa.list_(ENTITY_TYPE)),
         ("events", pa.list_(EVENT_TYPE)),
         (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.dedup import NearDuplicateIndex, normalized_text_hash
+from pipeline.dedup import NearDuplicateIndex, normalized_text_hash, place_article
 from pipeline.errors import RejectError
 from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
 from pipeline.store import Store
@@ -204,39 +204,34 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
         if extracted.url is None and raw.url is None:
             # a local file edited since it was ingested updates its record instead of becoming a "copy" of it
             new_id = store.article_by_source_path(raw.source) or new_id
-        where = extracted.url or raw.source
-        duplicate_of = store.article_by_text_hash(text_hash)
-        if duplicate_of is None:
-            duplicate_of = index.query(extracted.text, exclude=new_id)
-        if duplicate_of is not None and duplicate_of != new_id:
-            store.add_also_published_at(duplicate_of, where)
-            store.set_raw_status(raw.sha256, "duplicate")
-            summary.duplicates += 1
-        else:
-            score = relevance_score(extracted.text, extracted.title)
-            article = Article(
-                id=new_id,
-                url=extracted.url,
-                source_path=raw.source if raw.url is None else None,
-                title=extracted.title,
-                authors=extracted.authors,
-                published=extracted.published,
-                publisher=extracted.publisher,
-                original_publisher=extracted.original_publisher,
-                language=extracted.language,
-                text=extracted.text,
-                relevance=round(score, 4),
-                relevant=score >= settings.relevance.threshold,
-                entities=[],
-                provenance=Provenance(retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__),
-                description=extracted.description,
-            )
-            store.upsert_article(article, raw.sha256, text_hash)
-            index.add(new_id, extracted.text)
+        score = relevance_score(extracted.text, extracted.title)
+        article = Article(
+            id=new_id,
+            url=extracted.url,
+            source_path=raw.source if raw.url is None else None,
+            title=extracted.title,
+            authors=extracted.authors,
+            published=extracted.published,
+            publisher=extracted.publisher,
+            original_publisher=extracted.original_publisher,
+            language=extracted.language,
+            text=extracted.text,
+            relevance=round(score, 4),
+            relevant=score >= settings.relevance.threshold,
+            entities=[],
+            provenance=Provenance(retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__),
+            description=extracted.description,
+        )
+        # identity (a shared canonical URL never merges distinct stories) and syndication (the original is kept)
+        outcome = place_article(store, index, article, raw, text_hash)
+        if outcome == "accepted":
             store.set_raw_status(raw.sha256, "extracted")
             summary.accepted += 1
             if not article.relevant:
                 summary.off_topic += 1
+        else:
+            store.set_raw_status(raw.sha256, "duplicate" if outcome == "duplicate" else "extracted")
+            summary.duplicates += 1
         store.clear_reject(raw.source, "extract")
         if progress:
             progress(1)

@@ -117,6 +117,27 @@ class Event:
 
 
 @dataclass
+class Copy:
+    """Another place the same story was published (a syndicated copy), kept in the original's record."""
+
+    url: str  # URL of the copy, or the local file it was read from
+    publisher: str | None = None
+    published: str | None = None  # ISO date YYYY-MM-DD
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_value(cls, value: str | dict[str, Any] | Copy) -> Copy:
+        """Stores made before copies had a publisher and date hold plain URL strings."""
+        if isinstance(value, Copy):
+            return value
+        if isinstance(value, str):
+            return cls(url=value)
+        return cls(url=value["url"], publisher=value.get("publisher"), published=value.get("published"))
+
+
+@dataclass
 class Provenance:
     retrieved_at: str
     sha256: str
@@ -141,7 +162,7 @@ class Article:
     relevant: bool
     entities: list[Entity]
     provenance: Provenance
-    also_published_at: list[str] = field(default_factory=list)
+    also_published_at: list[Copy] = field(default_factory=list)
     description: str | None = None
     events: list[Event] = field(default_factory=list)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SurvnewsError
-from pipeline.records import Article, Entity, Event, Provenance, RawInput
+from pipeline.records import Article, Copy, Entity, Event, Provenance, RawInput
 
 BASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw (
@@ -192,7 +192,7 @@ class Store:
                     text_hash,
                     article.relevance,
                     int(article.relevant),
-                    json.dumps(article.also_published_at),
+                    json.dumps([Copy.from_value(c).to_dict() for c in article.also_published_at]),
                     entities,
                     events,
                     tagger,
@@ -200,16 +200,19 @@ class Store:
                 ),
             )
 
-    def add_also_published_at(self, article_id: str, where: str) -> None:
+    def add_also_published_at(self, article_id: str, where: str | Copy) -> None:
+        """Note a syndicated copy (its URL or path, publisher and date) in the original's record, once."""
+        copy = Copy.from_value(where)
         with self.db:
             row = self.db.execute("SELECT also_published_at FROM articles WHERE id = ?", (article_id,)).fetchone()
             if row is None:
                 return
-            places: list[str] = json.loads(row["also_published_at"])
-            if where not in places:
-                places.append(where)
+            places = [Copy.from_value(c) for c in json.loads(row["also_published_at"])]
+            if all(c.url != copy.url for c in places):
+                places.append(copy)
                 self.db.execute(
-                    "UPDATE articles SET also_published_at = ? WHERE id = ?", (json.dumps(places), article_id)
+                    "UPDATE articles SET also_published_at = ? WHERE id = ?",
+                    (json.dumps([c.to_dict() for c in places]), article_id),
                 )
 
     def article_by_text_hash(self, text_hash: str) -> str | None:
@@ -338,7 +341,7 @@ def _article_from_row(row: sqlite3.Row) -> Article:
         relevant=bool(row["relevant"]),
         entities=[Entity.from_dict(e) for e in json.loads(row["entities"])],
         provenance=Provenance(**prov),
-        also_published_at=json.loads(row["also_published_at"]),
+        also_published_at=[Copy.from_value(c) for c in json.loads(row["also_published_at"])],
         description=row["description"],
         events=[Event.from_dict(e) for e in json.loads(row["events"])],
     )

@@ -76,7 +76,7 @@ def test_versions_are_immutable_and_older_ones_stay_loadable(settings: Settings,
     assert older.num_rows == newest.num_rows + 1
     assert dropped in older["id"] and dropped not in newest["id"]
     configs = {c["config_name"] for c in card_header(folder)["configs"]}
-    assert configs == {"default", "v1.0.0"}
+    assert configs == {"default", "v1.0.0", "v1.1.0"}  # every version has its own config; default = newest
 
 
 def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Releases: modes (full, stand-off, pseudonymised), licences, the dataset card, plots, git tags, push, rehydrate."""

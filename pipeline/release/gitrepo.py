@@ -1,0 +1,76 @@
+"""The release folder as a git repository: one commit and one tag ``vX.Y.Z`` per version (real ``git``).
+
+The Hub is a git host, so the same tags make ``load_dataset(repo, revision="v1.2.0")`` work once pushed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipeline.errors import SurvnewsError
+
+IDENTITY = ("-c", "user.name=survnews", "-c", "user.email=survnews@localhost", "-c", "commit.gpgsign=false")
+IGNORED = ("data/.partial*/", ".orphaned/", "*.tmp", "*.tmp.parquet")
+
+
+class ReleaseGitError(SurvnewsError):
+    pass
+
+
+def _git(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    if shutil.which("git") is None:
+        raise ReleaseGitError("git is not installed: a release folder is a git repository (install git)")
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    done = subprocess.run(["git", *IDENTITY, *args], cwd=folder, capture_output=True, text=True, env=env, check=False)
+    if check and done.returncode != 0:
+        message = (done.stderr or done.stdout).strip().splitlines()
+        raise ReleaseGitError(f"git {args[0]} in {folder} failed: {message[-1] if message else done.returncode}")
+    return done
+
+
+def ensure_repo(folder: Path, extra_ignored: list[str] | None = None) -> None:
+    """Make ``folder`` a git repository (if it is not one) whose .gitignore leaves out partial writes."""
+    if not (folder / ".git").exists():
+        _git(folder, "init", "-q", "-b", "main")
+    lines = [*IGNORED, *(extra_ignored or [])]
+    ignore = folder / ".gitignore"
+    text = "\n".join(lines) + "\n"
+    if not ignore.exists() or ignore.read_text(encoding="utf-8") != text:
+        ignore.write_text(text, encoding="utf-8")
+
+
+def tags(folder: Path) -> set[str]:
+    if not (folder / ".git").exists():
+        return set()
+    return {t for t in _git(folder, "tag", "--list").stdout.split() if t}
+
+
+def commit_and_tag(folder: Path, version: str, message: str) -> str:
+    """Commit everything in the folder and tag it ``v<version>``; refuses to move an existing tag."""
+    tag = f"v{version}"
+    if tag in tags(folder):
+        raise ReleaseGitError(f"tag {tag} already exists in {folder}; published versions never change")
+    _git(folder, "add", "-A")
+    if _git(folder, "diff", "--cached", "--quiet", check=False).returncode != 0:
+        _git(folder, "commit", "-q", "-m", message)
+    _git(folder, "tag", "-a", tag, "-m", message)
+    return tag
+
+
+def tracked_files(folder: Path, ref: str = "HEAD") -> list[str]:
+    """The files of ``ref`` (what a push uploads), as paths relative to the folder."""
+    return sorted(p for p in _git(folder, "ls-tree", "-r", "--name-only", ref).stdout.splitlines() if p)
+
+
+def is_clean(folder: Path) -> bool:
+    return not _git(folder, "status", "--porcelain").stdout.strip()
+
+
+def commit_and_tag_existing(folder: Path, message: str) -> None:
+    """Commit repaired files of an already tagged version (the tag keeps pointing at what was published)."""
+    _git(folder, "add", "-A")
+    if _git(folder, "diff", "--cached", "--quiet", check=False).returncode != 0:
+        _git(folder, "commit", "-q", "-m", message)
