@@ -199,19 +199,28 @@ def export_cli(
 @handle_errors
 def publish_cli(
     version: Annotated[
-        str | None, typer.Option("--version", help="X.Y.Z; default: next patch, or nothing if unchanged.")
+        str | None, typer.Option("--version", help="X.Y.Z; default: the bump the change needs, nothing if unchanged.")
     ] = None,
     config: ConfigOption = None,
     store: StoreOption = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="pseudonymised (default), standoff (no text) or full.")
+    ] = None,
+    force_full: Annotated[
+        bool, typer.Option("--force-full", help="Full text even where a source's licence forbids it.")
+    ] = False,
 ) -> None:
-    """Write a versioned Hugging Face dataset folder (Parquet shards, dataset card, changelog)."""
+    """Write a versioned Hugging Face dataset folder (Parquet shards, dataset card, plots, changelog, git tag)."""
     from pipeline.publish import publish, release_dir
 
     settings = settings_from(config, store)
     with Store(settings.store.path) as db:
-        entry = publish(db, settings, version)
+        entry = publish(db, settings, version, mode=mode, force_full=force_full or None)
     state = "unchanged since" if entry.get("unchanged") else "published"
-    out.print(f"{state} version {entry['version']} in {release_dir(settings)}: {entry['splits']}", highlight=False)
+    out.print(
+        f"{state} version {entry['version']} ({entry.get('mode')}) in {release_dir(settings)}: {entry['splits']}",
+        highlight=False,
+    )
 
 
 @app.command("run")
@@ -273,6 +282,11 @@ from pipeline.annotate.cli import annotate_app, train_domain_cli  # noqa: E402
 
 app.add_typer(annotate_app, name="annotate")
 train_app.command("domain")(train_domain_cli)
+
+from pipeline.release.cli import push_cli, rehydrate_cli  # noqa: E402
+
+app.command("push")(push_cli)
+app.command("rehydrate")(rehydrate_cli)
 # --- registrations end ---
 
 
