@@ -95,7 +95,7 @@ def test_pseudonymised_text_keeps_every_offset_exact_and_hides_every_name() -> N
     pseudo.learn(record)
     out = pseudo.apply(record)
     assert "Mara" not in json.dumps(out) and "Quell" not in json.dumps(out)
-    assert "[PERSON-1] tells of being followed" == out["title"] and out["description"] == "[PERSON-1] speaks out"
+    assert out["title"] == "[PERSON-1] tells of being followed" and out["description"] == "[PERSON-1] speaks out"
     for e in out["entities"]:
         assert out["text"][e["start"] : e["end"]] == e["text"]
     private = [e for e in out["entities"] if e["private_person"]]
@@ -334,7 +334,7 @@ def test_versions_mean_something(store_settings: Settings, tmp_path: Path) -> No
                     "provenance = json_set(provenance, '$.spacy_pipeline_version', '9.9.9') WHERE id = ?",
                     (json.dumps(ents), row["id"]),
                 )
-        with pytest.raises(PublishError, match="too small a step.*tagger changed"):
+        with pytest.raises(PublishError, match=r"too small a step.*tagger changed"):
             publish(store, s, "1.1.1", mode="standoff")
         entry = publish(store, s, mode="standoff")
     assert entry["version"] == "1.2.0" and entry["bump"] == "minor"
@@ -374,9 +374,9 @@ def test_a_second_publisher_waits_then_fails_in_one_line(store_settings: Setting
 
     folder = release_dir(store_settings)
     store_settings.publish.lock_timeout_s = 0.2
-    with publish_lock(store_settings.store.path, folder, 1.0):
-        with Store(store_settings.store.path) as store, pytest.raises(PublishError, match="another publish holds"):
-            publish(store, store_settings)
+    lock = publish_lock(store_settings.store.path, folder, 1.0)
+    with lock, Store(store_settings.store.path) as store, pytest.raises(PublishError, match="another publish holds"):
+        publish(store, store_settings)
     held = FileLock(str(folder.parent / f".{folder.name}.lock"))
     with held, Store(store_settings.store.path) as store, pytest.raises(PublishError, match="release folder lock"):
         publish(store, store_settings)
