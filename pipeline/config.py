@@ -60,6 +60,8 @@ class PublishSettings(Section):
     force_full: bool = Field(default=False, description="publish full text even where a source's licence forbids it")
     repo_id: str | None = Field(default=None, description="Hub dataset id (owner/name) the card's examples load")
     scores: Path | None = Field(default=None, description="JSON written by `survnews evaluate --json`, for the card")
+    # without `scores`, the card's scores are measured on this gold by `survnews evaluate` (cached per tagger)
+    evaluate_gold: Path | None = Path("corpus/gold/samples.gold.jsonl")
     lock_timeout_s: float = Field(default=60.0, ge=0, description="how long a second publisher waits for the lock")
 
 
@@ -127,6 +129,8 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     settings.publish.out = fix(settings.publish.out)
     if settings.publish.scores is not None:
         settings.publish.scores = fix(settings.publish.scores)
+    if settings.publish.evaluate_gold is not None:
+        settings.publish.evaluate_gold = fix(settings.publish.evaluate_gold)
     for rule in settings.licenses:
         if rule.path is not None:
             rule.path = str(fix(Path(rule.path)))

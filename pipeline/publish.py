@@ -326,14 +326,55 @@ def _write_shards(
 
 
 def _scores(settings: Settings) -> dict[str, Any] | None:
-    """The tagger's measured scores for the card: the JSON of ``survnews evaluate --json`` named in config."""
+    """The tagger's measured scores for the card: ``[publish] scores`` (the JSON of ``survnews evaluate --json``),
+    else ``survnews evaluate`` on ``[publish] evaluate_gold``, cached per tagger, rules and gold."""
     path = settings.publish.scores
-    if path is None:
+    if path is not None:
+        try:
+            scores: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PublishError(f"publish.scores {path}: cannot read the scores of survnews evaluate: {exc}") from exc
+        return scores
+    gold = settings.publish.evaluate_gold
+    if gold is None:
         return None
+    if not gold.is_absolute() and not gold.exists():
+        gold = SCHEMAS.parent / gold  # the project's own gold, from any working folder
+    if not gold.is_file():
+        return None
+    return _measured_scores(settings.tagger.model, gold)
+
+
+def _measured_scores(model: str, gold: Path) -> dict[str, Any] | None:
+    from pipeline.paths import MODELS_DIR
+
+    key = hashlib.sha256()
+    for part in (model, __version__, rules_id(), gold.read_bytes()):
+        key.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        key.update(b"\0")
+    meta = MODELS_DIR / model / "meta.json"
+    if meta.is_file():
+        key.update(meta.read_bytes())
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "survnews" / "scores"
+    cached = cache / f"{key.hexdigest()[:24]}.json"
+    if cached.is_file():
+        try:
+            found: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+            return found
+        except ValueError:
+            pass
+    from pipeline.evaluate import evaluate_pipeline, load_any_gold
+
     try:
-        scores: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PublishError(f"publish.scores {path}: cannot read the scores of survnews evaluate: {exc}") from exc
+        measured = evaluate_pipeline(model, load_any_gold(gold))
+    except SurvnewsError:
+        return None  # a tagger that cannot be evaluated here: the card says "not measured"
+    scores = {"gold": gold.name, "model": model, **measured.to_dict()}
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        _write_atomically(cached, json.dumps(scores))
+    except OSError:
+        pass  # a read-only cache only costs the next publish the measurement
     return scores
 
 

@@ -145,7 +145,8 @@ def _scores_lines(entry: dict[str, Any]) -> list[str]:
     gold = scores.get("gold", "our gold")
     return [
         f"Measured with `survnews evaluate` on {gold} ({scores.get('docs', '?')} documents, model "
-        f"`{scores.get('model', '?')}`):",
+        f"`{scores.get('model', '?')}`). The project's gold covers its own sample articles, on which the rules were"
+        " developed: read these as in-sample figures (held-out scores: `docs/MODEL_CARD.md`).",
         "",
         *_table(rows, ["label", "precision (exact)", "recall (exact)", "F1 (exact)", "F1 (overlap)"]),
     ]
