@@ -222,7 +222,7 @@ def write_derived(folder: Path, settings: Settings, versions: list[dict[str, Any
         render_plots(newest, plots)
     _write_atomically(folder / LICENSES_FILE, licenses_file(versions))
     _write_atomically(folder / "CHANGELOG.md", changelog(versions))
-    _write_atomically(folder / "README.md", dataset_card(settings, versions))
+    _write_atomically(folder / "README.md", dataset_card(settings, versions, folder))
 
 
 def repair_release(folder: Path, settings: Settings) -> list[str]:
@@ -249,9 +249,9 @@ def repair_release(folder: Path, settings: Settings) -> list[str]:
     for version in sorted(missing, key=parse_version):
         gitrepo.commit_and_tag(folder, version, f"survnews release {version}")
         repaired.append(f"committed and tagged v{version}")
-    if not missing and not gitrepo.is_clean(folder):
+    if not missing and not gitrepo.is_clean(folder, gitrepo.release_paths(folder, newest["version"])):
         # derived files rewritten for the newest version that was already tagged: commit, keep the tag
-        gitrepo.commit_and_tag_existing(folder, f"survnews release {newest['version']}: repaired card")
+        gitrepo.commit_and_tag_existing(folder, newest["version"], f"survnews release {newest['version']}: repaired")
     return repaired
 
 

@@ -52,7 +52,10 @@ def test_push_plan_is_the_exact_file_set_of_the_tag(release: Path, settings: Set
     assert newer.tag == "v1.0.1" and "data/1.0.1/train-00000-of-00001.parquet" in newer.files
     assert "data/1.0.1/train-00000-of-00001.parquet" not in push_plan(release, "v1.0.0").files
     (release / "notes.txt").write_text("not released", encoding="utf-8")
-    with pytest.raises(PushError, match="changes that no version holds"):
+    assert "notes.txt" not in push_plan(release).files  # a stray file is never uploaded
+    card = release / "README.md"
+    card.write_text(card.read_text(encoding="utf-8") + "\nedited by hand\n", encoding="utf-8")
+    with pytest.raises(PushError, match="edited after their version"):
         push_plan(release)
 
 

@@ -112,6 +112,22 @@ def test_pseudonymised_text_keeps_every_offset_exact_and_hides_every_name() -> N
     assert record["text"] == TEXT  # the input is not modified
 
 
+def test_a_one_word_name_does_not_hide_the_ordinary_word() -> None:
+    text = "Will, a protester, said police will keep the footage. WILL was not his name."
+    record = {
+        "id": "a" * 16,
+        "title": None,
+        "description": None,
+        "text": text,
+        "entities": [entity("Will", 0, "ACTOR", private_person=True)],
+        "events": [],
+    }
+    pseudo = Pseudonymiser()
+    pseudo.learn(record)
+    out = pseudo.apply(record)
+    assert out["text"] == "[PERSON-1], a protester, said police will keep the footage. [PERSON-1] was not his name."
+
+
 def test_standoff_record_has_no_text_but_its_hash_and_original_offsets() -> None:
     record = constructed_record()
     record.update(
@@ -481,3 +497,40 @@ def test_gold_places_keep_coordinates_and_the_card_states_the_overlap(store_sett
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["annotations_creators"] == ["machine-generated", "expert-generated"]
     assert validate_card(folder / "README.md") == []
+
+
+def test_a_release_folder_of_an_older_survnews_upgrades_with_a_major_version(
+    store_settings: Settings, tmp_path: Path
+) -> None:
+    import datasets
+    import pyarrow as pa
+
+    folder = release_dir(store_settings)
+    (folder / "data" / "1.0.0").mkdir(parents=True)
+    old_schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("also_published_at", pa.list_(pa.string()))])
+    rows = [{"id": "0123456789abcdef", "text": "Police used drones.", "also_published_at": ["https://a.example/x"]}]
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=old_schema), folder / "data" / "1.0.0" / "train-00000-of-00001.parquet"
+    )
+    legacy = {
+        "version": "1.0.0",
+        "published_at": "2024-01-01T00:00:00Z",
+        "pipeline_version": "0.0.9",
+        "fingerprint": "x",
+        "splits": {"train": 1},
+        "entities": {"ACTOR": 1},
+        "countries": {},
+        "categories": {},
+        "added": 1,
+        "removed": 0,
+        "train_ids": ["0123456789abcdef"],
+    }
+    (folder / "versions.json").write_text(json.dumps([legacy]), encoding="utf-8")
+    with Store(store_settings.store.path) as store:
+        entry = publish(store, store_settings)
+    assert entry["version"] == "2.0.0" and entry["bump"] == "major"
+    assert validate_card(folder / "README.md") == []
+    cache = str(tmp_path / "cache")
+    old = datasets.load_dataset(str(folder), "v1.0.0", cache_dir=cache)["train"]
+    assert old[0]["also_published_at"] == ["https://a.example/x"]
+    assert datasets.load_dataset(str(folder), cache_dir=cache)["train"].num_rows == entry["splits"]["train"]

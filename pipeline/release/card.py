@@ -56,15 +56,20 @@ def card_license(versions: list[dict[str, Any]]) -> tuple[str, str | None, str |
     return "other", "survnews-per-source", LICENSES_FILE
 
 
-def _features_and_infos(versions: list[dict[str, Any]]) -> dict[str, Any]:
+def _features_and_infos(versions: list[dict[str, Any]], folder: Path | None) -> dict[str, Any]:
     import datasets
+    import pyarrow.parquet as pq
 
     from pipeline.release.modes import RELEASE_SCHEMA
 
-    features = datasets.Features.from_arrow_schema(RELEASE_SCHEMA)
+    current = datasets.Features.from_arrow_schema(RELEASE_SCHEMA)
     infos: dict[str, Any] = {}
     ordered = sorted(versions, key=lambda v: version_key(v["version"]), reverse=True)
     for index, entry in enumerate(ordered):
+        features = current
+        shards = sorted((folder / "data" / entry["version"]).glob("train-*.parquet")) if folder else []
+        if entry.get("schema") == "legacy" and shards:  # versions of older survnews keep their own schema
+            features = datasets.Features.from_arrow_schema(pq.read_schema(shards[0]))
         splits = datasets.SplitDict()
         for split, stats in entry["stats"].items():
             splits.add(datasets.SplitInfo(name=split, num_bytes=stats["nbytes"], num_examples=stats["records"]))
@@ -75,7 +80,7 @@ def _features_and_infos(versions: list[dict[str, Any]]) -> dict[str, Any]:
     return infos
 
 
-def card_data(settings: Settings, versions: list[dict[str, Any]]) -> Any:
+def card_data(settings: Settings, versions: list[dict[str, Any]], folder: Path | None = None) -> Any:
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCardData
 
@@ -110,7 +115,7 @@ def card_data(settings: Settings, versions: list[dict[str, Any]]) -> Any:
         configs=configs,
         **extra,
     )
-    DatasetInfosDict(_features_and_infos(versions)).to_dataset_card_data(data)
+    DatasetInfosDict(_features_and_infos(versions, folder)).to_dataset_card_data(data)
     return data
 
 
@@ -325,10 +330,10 @@ def card_body(settings: Settings, versions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def dataset_card(settings: Settings, versions: list[dict[str, Any]]) -> str:
+def dataset_card(settings: Settings, versions: list[dict[str, Any]], folder: Path | None = None) -> str:
     from huggingface_hub import DatasetCard
 
-    data = card_data(settings, versions)
+    data = card_data(settings, versions, folder)
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(settings, versions)}")
     return str(card)
 

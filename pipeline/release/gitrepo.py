@@ -48,12 +48,19 @@ def tags(folder: Path) -> set[str]:
     return {t for t in _git(folder, "tag", "--list").stdout.split() if t}
 
 
+def release_paths(folder: Path, version: str) -> list[str]:
+    """What a version adds to the repository: the manifest, the derived files, its data and plots (nothing else)."""
+    names = [".gitignore", "versions.json", "README.md", "CHANGELOG.md", "LICENSES.md", f"data/{version}"]
+    names.append(f"plots/v{version}")
+    return [n for n in names if (folder / n).exists()]
+
+
 def commit_and_tag(folder: Path, version: str, message: str) -> str:
-    """Commit everything in the folder and tag it ``v<version>``; refuses to move an existing tag."""
+    """Commit the version's files and tag the commit ``v<version>``; refuses to move an existing tag."""
     tag = f"v{version}"
     if tag in tags(folder):
         raise ReleaseGitError(f"tag {tag} already exists in {folder}; published versions never change")
-    _git(folder, "add", "-A")
+    _git(folder, "add", "-A", "--", *release_paths(folder, version))
     if _git(folder, "diff", "--cached", "--quiet", check=False).returncode != 0:
         _git(folder, "commit", "-q", "-m", message)
     _git(folder, "tag", "-a", tag, "-m", message)
@@ -65,12 +72,13 @@ def tracked_files(folder: Path, ref: str = "HEAD") -> list[str]:
     return sorted(p for p in _git(folder, "ls-tree", "-r", "--name-only", ref).stdout.splitlines() if p)
 
 
-def is_clean(folder: Path) -> bool:
-    return not _git(folder, "status", "--porcelain").stdout.strip()
+def is_clean(folder: Path, paths: list[str] | None = None, *, untracked: bool = True) -> bool:
+    flags = [] if untracked else ["--untracked-files=no"]
+    return not _git(folder, "status", "--porcelain", *flags, "--", *(paths or [])).stdout.strip()
 
 
-def commit_and_tag_existing(folder: Path, message: str) -> None:
+def commit_and_tag_existing(folder: Path, version: str, message: str) -> None:
     """Commit repaired files of an already tagged version (the tag keeps pointing at what was published)."""
-    _git(folder, "add", "-A")
+    _git(folder, "add", "-A", "--", *release_paths(folder, version))
     if _git(folder, "diff", "--cached", "--quiet", check=False).returncode != 0:
         _git(folder, "commit", "-q", "-m", message)

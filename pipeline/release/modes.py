@@ -70,6 +70,9 @@ class Pseudonymiser:
     def __init__(self) -> None:
         self._numbers: dict[str, int] = {}  # person key (canonical name, casefolded) → number
         self._surface: dict[str, str] = {}  # surface form, casefolded → person key
+        self._forms: set[str] = set()  # surface forms as written
+        self._global: list[re.Pattern[str]] = []
+        self._compiled_for = -1
 
     def learn(self, record: dict[str, Any]) -> None:
         for entity in private_entities(record):
@@ -79,6 +82,7 @@ class Pseudonymiser:
             for name in (entity.get("text"), entity.get("canonical")):
                 if name and name.strip():
                     self._surface.setdefault(_key(name), person)
+                    self._forms.add(" ".join(name.split()))
 
     @property
     def persons(self) -> int:
@@ -87,13 +91,31 @@ class Pseudonymiser:
     def placeholder(self, person: str) -> str:
         return PLACEHOLDER.format(self._numbers[person])
 
-    def _pattern(self, extra: dict[str, str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-        surfaces = {**self._surface, **extra}
-        if not surfaces:
-            return None, surfaces
-        alternatives = sorted(surfaces, key=len, reverse=True)
+    @staticmethod
+    def _compile(forms: Iterable[str], *, ignore_case: bool) -> re.Pattern[str] | None:
+        alternatives = sorted(set(forms), key=len, reverse=True)
+        if not alternatives:
+            return None
         body = "|".join(r"\s+".join(re.escape(w) for w in s.split()) for s in alternatives)
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE), surfaces
+        return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE if ignore_case else 0)
+
+    @classmethod
+    def _compile_names(cls, forms: Iterable[str]) -> list[re.Pattern[str]]:
+        """Full names in any case ("MARA QUELL"); one-word names only as written or in capitals, so that a
+        person called "Will" never hides the word "will"."""
+        forms = list(forms)
+        several = cls._compile((f for f in forms if len(f.split()) > 1), ignore_case=True)
+        single = [f for f in forms if len(f.split()) == 1]
+        one = cls._compile([*single, *(f.upper() for f in single)], ignore_case=False)
+        return [p for p in (several, one) if p is not None]
+
+    def _patterns(self, extra: dict[str, str]) -> tuple[list[re.Pattern[str]], dict[str, str]]:
+        """The release-wide patterns (compiled once per set of names) and this record's name parts."""
+        if self._compiled_for != len(self._forms):
+            self._global = self._compile_names(self._forms)
+            self._compiled_for = len(self._forms)
+        local = self._compile_names(k for k in extra if _key(k) not in self._surface)
+        return [*self._global, *local], {**{_key(k): v for k, v in extra.items()}, **self._surface}
 
     def apply(self, record: dict[str, Any], *, keep_offsets: bool = False) -> dict[str, Any]:
         """A copy of ``record`` with private persons replaced; offsets remapped unless ``keep_offsets``."""
@@ -105,16 +127,18 @@ class Pseudonymiser:
             person = _key(entity.get("canonical") or entity["text"])
             for part in (entity.get("canonical") or entity["text"]).split():
                 if _NAME_PART.match(part):
-                    local.setdefault(part.casefold(), person)
-        pattern, surfaces = self._pattern(local)
+                    local.setdefault(part, person)
+        patterns, surfaces = self._patterns(local)
 
         def person_of(found: str) -> str:
             return surfaces[_key(found)]
 
         def scrub(value: str | None) -> str | None:
-            if value is None or pattern is None:
+            if value is None:
                 return value
-            return pattern.sub(lambda m: self.placeholder(person_of(m.group(0))), value)
+            for pattern in patterns:
+                value = pattern.sub(lambda m: self.placeholder(person_of(m.group(0))), value)
+            return value
 
         # spans to replace in the text: private entity spans first, then other mentions of the names
         spans: list[tuple[int, int, str]] = []
@@ -123,7 +147,7 @@ class Pseudonymiser:
             if spans and entity["start"] < spans[-1][1]:
                 continue
             spans.append((entity["start"], entity["end"], self.placeholder(person)))
-        if pattern is not None:
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
                 i = bisect.bisect_left(spans, (start, -1, ""))

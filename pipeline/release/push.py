@@ -48,8 +48,8 @@ def push_plan(folder: Path, version: str | None = None) -> PushPlan:
     tag = f"v{version}"
     if tag not in gitrepo.tags(folder):
         raise PushError(f"{folder}: version {version} has no git tag {tag} (run survnews publish to repair it)")
-    if not gitrepo.is_clean(folder):
-        raise PushError(f"{folder}: the release folder has changes that no version holds; publish or revert them")
+    if not gitrepo.is_clean(folder, untracked=False):
+        raise PushError(f"{folder}: released files were edited after their version; publish or revert the edits")
     files = gitrepo.tracked_files(folder, tag)
     card = _export(folder, tag)
     try:
