@@ -399,6 +399,7 @@ def test_a_second_publisher_waits_then_fails_in_one_line(store_settings: Setting
     assert not folder.exists() or not (folder / "versions.json").exists()
 
 
+@pytest.mark.slow
 def test_two_publishes_at_once_make_one_clean_version(store_settings: Settings, tmp_path: Path) -> None:
     config = tmp_path / "survnews.toml"
     config.write_text(

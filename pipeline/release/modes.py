@@ -34,6 +34,8 @@ SAFE_MODES: frozenset[str] = frozenset({"standoff", "pseudonymised"})
 RELEASE_SCHEMA = ARROW_SCHEMA.insert(ARROW_SCHEMA.get_field_index("text") + 1, pa.field("text_sha256", pa.string()))
 
 PLACEHOLDER = "[PERSON-{}]"
+# record fields that hold no names of private persons (ids, addresses, codes) or are handled span by span
+NOT_SCRUBBED = frozenset({"id", "url", "source_path", "published", "language", "text", "text_sha256"})
 _NAME_PART = re.compile(r"^[A-ZÀ-Ý][\w'’-]{2,}$")
 
 
@@ -188,8 +190,10 @@ class Pseudonymiser:
                     event["evidence"] = remap.text[event["start"] : event["end"]]
                 else:
                     event["evidence"] = scrub(event.get("evidence"))
-        for field_name in ("title", "description"):
-            out[field_name] = scrub(out.get(field_name))
+        # title, description and any other free-text field of the record (a summary, say) are scrubbed too
+        for field_name, value in list(out.items()):
+            if isinstance(value, str) and field_name not in NOT_SCRUBBED:
+                out[field_name] = scrub(value)
         out["text"] = text if keep_offsets else remap.text
         return out
 
