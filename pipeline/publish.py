@@ -479,9 +479,13 @@ def _publish_locked(
     digest = fingerprint.hexdigest()
     identity = {"schema": schema_id(), "taggers": sorted(train.taggers), "rules": rules_id(), "mode": mode}
     kind, reasons = change_kind(latest, identity)
-    if version is None and latest is not None and latest.get("fingerprint") == digest and kind == "patch":
+    # nothing new: the same records in the same mode as a published version (the latest of that mode)
+    same_mode = [v for v in versions if v.get("mode") == mode]
+    last_same = max(same_mode, key=lambda v: parse_version(v["version"])) if same_mode else None
+    same = last_same is not None and last_same.get("fingerprint") == digest
+    if version is None and last_same is not None and same and change_kind(last_same, identity)[0] == "patch":
         shutil.rmtree(staging)
-        return {**latest, "unchanged": True}
+        return {**last_same, "unchanged": True}
     required = next_version(versions, folder, kind)
     if version is None:
         version = required

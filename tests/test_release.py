@@ -337,6 +337,9 @@ def test_versions_mean_something(store_settings: Settings, tmp_path: Path) -> No
         assert publish(store, s)["version"] == "1.0.1"
         # a new release mode → minor
         assert publish(store, s, mode="standoff")["version"] == "1.1.0"
+        # back in the first mode with the same records: nothing new to publish
+        again = publish(store, s)
+        assert again.get("unchanged") is True and again["version"] == "1.0.1"
         # a tagger that finds a third fewer actors → minor, and the changelog says so
         rows = store.db.execute("SELECT id, entities FROM articles").fetchall()
         with store.db:
