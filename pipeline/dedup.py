@@ -139,9 +139,10 @@ def _fetched_from(store: Store, article_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def distinct_article_id(url: str, text: str) -> str:
-    """Id of a story whose canonical URL is already another story's: from the URL and the text together."""
-    key = "url+text:" + url.strip() + "\n" + " ".join(text.split()).lower()
+def distinct_article_id(url: str, fetched_from: str) -> str:
+    """Id of a story whose canonical URL is already another story's: from that URL and where it was read
+    (the fetched URL or the local file), so an edit of the page keeps its id."""
+    key = "url+source:" + url.strip() + "\n" + fetched_from
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -160,13 +161,20 @@ def place_article(
         near = article.id in index.matches(article.text) or store.article_by_text_hash(text_hash) == article.id
         if not same_page and not near:
             # another story under the same canonical URL: a distinct record, keyed by its fetched URL and text
-            article.id = distinct_article_id(article.url, article.text)
+            article.id = distinct_article_id(article.url, raw.source)
             article.url = raw.url or article.url
             existing = store.get_article(article.id)
     duplicate_of = store.article_by_text_hash(text_hash)
     if duplicate_of is None:
         duplicate_of = index.query(article.text, exclude=article.id)
+    if duplicate_of is not None and duplicate_of != article.id and _fetched_from(store, duplicate_of) == raw.source:
+        # the same page read again under another id (its canonical URL changed): an update, not a copy of itself
+        article.id = duplicate_of
+        existing = store.get_article(duplicate_of)
     if duplicate_of is None or duplicate_of == article.id:
+        if existing is not None:  # an update of the same story keeps the copies found before
+            known = {c.url for c in article.also_published_at}
+            article.also_published_at += [c for c in existing.also_published_at if c.url not in known]
         store.upsert_article(article, raw.sha256, text_hash)
         index.add(article.id, article.text)
         return "accepted"

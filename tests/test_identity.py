@@ -50,6 +50,12 @@ def test_pages_sharing_a_canonical_url_stay_distinct_records(settings: Settings,
         assert summary.duplicates == 1 and store.count_articles() == 2
         copies = [c for r in store.articles() for c in r.also_published_at]
         assert [c.url for c in copies] == [homepage + "c"]
+        # the original edited in place keeps its copies
+        original = next(r for r in store.articles() if r.also_published_at)
+        source = next(p for p in (pages / "a.html", pages / "b.html") if str(p) == original.source_path)
+        source.write_text(source.read_text(encoding="utf-8").replace("</p>", " Updated.</p>", 1), encoding="utf-8")
+        ingest_paths(store, [source], settings)
+        assert [c.url for r in store.articles() for c in r.also_published_at] == [homepage + "c"]
 
 
 def test_the_original_is_the_record_whatever_the_reading_order(settings: Settings, tmp_path: Path) -> None:
