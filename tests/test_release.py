@@ -538,3 +538,10 @@ def test_a_release_folder_of_an_older_survnews_upgrades_with_a_major_version(
     old = datasets.load_dataset(str(folder), "v1.0.0", cache_dir=cache)["train"]
     assert old[0]["also_published_at"] == ["https://a.example/x"]
     assert datasets.load_dataset(str(folder), cache_dir=cache)["train"].num_rows == entry["splits"]["train"]
+
+
+def test_the_months_axis_has_no_gaps() -> None:
+    from pipeline.release.plots import _every_month
+
+    assert _every_month({"2023-11": 2, "2024-02": 1}) == {"2023-11": 2, "2023-12": 0, "2024-01": 0, "2024-02": 1}
+    assert _every_month({}) == {}

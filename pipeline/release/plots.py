@@ -27,8 +27,9 @@ def render_plots(entry: dict[str, Any], out: Path) -> list[Path]:
     written: list[Path] = []
     metadata = {"Software": None}  # no version string: the same figures give the same bytes
 
-    months = train["months"]
+    months = _every_month(train["months"])
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     if months:
         ax.bar(range(len(months)), list(months.values()), color="#3b6ea5")
         ax.set_xticks(range(len(months)), list(months), rotation=60, ha="right", fontsize=7)
@@ -62,8 +63,17 @@ def render_plots(entry: dict[str, Any], out: Path) -> list[Path]:
         lons = [p[1] for p in places]
         sizes = [12 + 18 * p[2] for p in places]
         ax.scatter(lons, lats, s=sizes, alpha=0.6, color="#2f7d4a", edgecolors="black", linewidths=0.3, zorder=2)
+        labelled: set[str] = set()
+        for place in places:  # most named first: each country's code at its most named place
+            country = place[3] if len(place) > 3 else ""
+            if country and country not in labelled:
+                labelled.add(country)
+                ax.annotate(country, (place[1], place[0]), xytext=(4, 4), textcoords="offset points", fontsize=7)
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
+    ax.set_xticks(range(-180, 181, 30))
+    ax.set_yticks(range(-90, 91, 30))
+    ax.tick_params(labelsize=7)
     ax.set_aspect("equal")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
@@ -72,6 +82,20 @@ def render_plots(entry: dict[str, Any], out: Path) -> list[Path]:
     fig.tight_layout()
     written.append(_save(fig, out / PLOTS[2], metadata))
     return written
+
+
+def _every_month(counts: dict[str, int]) -> dict[str, int]:
+    """Counts for every month from the first to the last, empty months included (a time axis has no gaps)."""
+    valid = sorted(m for m in counts if len(m) == 7 and m[:4].isdigit() and m[5:].isdigit())
+    if not valid:
+        return {}
+    year, month = int(valid[0][:4]), int(valid[0][5:])
+    out: dict[str, int] = {}
+    while f"{year:04d}-{month:02d}" <= valid[-1] and len(out) < 1200:
+        key = f"{year:04d}-{month:02d}"
+        out[key] = counts.get(key, 0)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def _save(fig: Any, path: Path, metadata: dict[str, Any]) -> Path:

@@ -26,7 +26,7 @@ class SplitStats:
     countries: Counter[str] = field(default_factory=Counter)  # articles naming the country
     categories: Counter[str] = field(default_factory=Counter)  # articles naming a technology of the category
     months: Counter[str] = field(default_factory=Counter)  # articles by YYYY-MM of publication
-    places: Counter[tuple[float, float]] = field(default_factory=Counter)  # articles by (lat, lon), 0.1°
+    places: Counter[tuple[float, float, str]] = field(default_factory=Counter)  # articles by (lat, lon) 0.1°, country
     who: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # events by actor type × category × country
     sources: Counter[str] = field(default_factory=Counter)
     licenses: dict[str, SourceLicense] = field(default_factory=dict)
@@ -41,7 +41,7 @@ class SplitStats:
             self.example = _example(record)
         countries: set[str] = set()
         categories: set[str] = set()
-        places: set[tuple[float, float]] = set()
+        places: set[tuple[float, float, str]] = set()
         for entity in record["entities"]:
             self.entities[entity["label"]] += 1
             if entity.get("country"):
@@ -49,7 +49,8 @@ class SplitStats:
             if entity.get("category"):
                 categories.add(entity["category"])
             if entity.get("lat") is not None and entity.get("lon") is not None:
-                places.add((round(float(entity["lat"]), 1), round(float(entity["lon"]), 1)))
+                lat, lon = round(float(entity["lat"]), 1), round(float(entity["lon"]), 1)
+                places.add((lat, lon, entity.get("country") or ""))
         self.countries.update(countries)
         self.categories.update(categories)
         self.places.update(places)
@@ -79,7 +80,7 @@ class SplitStats:
             "countries": dict(self.countries.most_common()),
             "categories": dict(self.categories.most_common()),
             "months": dict(sorted(self.months.items())),
-            "places": [[lat, lon, n] for (lat, lon), n in self.places.most_common(MAX_PLACES)],
+            "places": [[lat, lon, n, country] for (lat, lon, country), n in self.places.most_common(MAX_PLACES)],
             "who": [[a, c, k, n] for (a, c, k), n in self.who.most_common()],
             "sources": {
                 source: {
