@@ -21,6 +21,7 @@ def render_plots(entry: dict[str, Any], out: Path) -> list[Path]:
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out.mkdir(parents=True, exist_ok=True)
     train = entry["stats"]["train"]
@@ -29,7 +30,7 @@ def render_plots(entry: dict[str, Any], out: Path) -> list[Path]:
 
     months = _every_month(train["months"])
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if months:
         ax.bar(range(len(months)), list(months.values()), color="#3b6ea5")
         ax.set_xticks(range(len(months)), list(months), rotation=60, ha="right", fontsize=7)
