@@ -1,7 +1,8 @@
 """Write schemas/labelstudio.xml from the values the tagger produces, so the two cannot drift apart.
 
 Technology categories come from schemas/technology_taxonomy.json, actor types from
-pipeline.components.actors.ACTOR_TYPES, countries from pycountry (ISO 3166-1 alpha-2). The visible choice is a
+pipeline.components.actors.ACTOR_TYPES, relations from pipeline.records.EVENT_RELATIONS; the country options
+come with each task (pipeline.annotate.labelconfig.country_options). The visible choice is a
 readable name; the stored value (Label Studio's ``alias``) is the code the pipeline uses.
 
     .venv/bin/python scripts/make_label_studio_config.py          # rewrite the file
@@ -13,8 +14,6 @@ from __future__ import annotations
 import json
 import sys
 from xml.sax.saxutils import quoteattr
-
-import pycountry
 
 from pipeline.components.actors import ACTOR_TYPES
 from pipeline.paths import SCHEMAS_DIR
@@ -38,8 +37,14 @@ ACTOR_TYPE_NAMES = {
 
 # Hotkeys for the commonest attribute values (one key, no modifier). Label Studio's own single-key hotkeys
 # (b e h k m o p r v w u, digits for the span labels) are left alone.
-ACTOR_TYPE_HOTKEYS = {"government": "g", "law_enforcement": "l", "intelligence": "i", "company": "c",
-                      "civil_society": "n", "person": "j"}
+ACTOR_TYPE_HOTKEYS = {
+    "government": "g",
+    "law_enforcement": "l",
+    "intelligence": "i",
+    "company": "c",
+    "civil_society": "n",
+    "person": "j",
+}
 CATEGORY_HOTKEYS = {"face_recognition": "f", "spyware": "s", "location_tracking": "t", "video_surveillance": "q"}
 RELATION_COLOURS = {
     "uses": "#264653",
@@ -63,7 +68,8 @@ def _labels(items: list[tuple[str, str]], indent: int, hotkeys: dict[str, str], 
     for code, name in items:
         key = f" hotkey={quoteattr(hotkeys[code])}" if code in hotkeys else ""
         shown = f"{name} [{hotkeys[code]}]" if code in hotkeys else name
-        lines.append(f"{pad}<Label value={quoteattr(shown)} alias={quoteattr(code)} background={quoteattr(colour)}{key}/>")
+        attrs = f"value={quoteattr(shown)} alias={quoteattr(code)} background={quoteattr(colour)}{key}"
+        lines.append(f"{pad}<Label {attrs}/>")
     return "\n".join(lines)
 
 
