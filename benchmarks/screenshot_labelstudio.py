@@ -410,8 +410,15 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
             if len(highlights) >= len(expected):
                 break
             time.sleep(0.5)
-        time.sleep(1.0)  # let fonts and the layout settle before the picture
-        highlights = json.loads(browser.evaluate(READ_HIGHLIGHTS) or "[]")
+        # let fonts and the layout settle before the picture; the editor may redraw the text once more (the
+        # per-task country options load after the first render), so read again until the highlights are back
+        time.sleep(1.0)
+        settle = time.monotonic() + 15
+        while True:
+            highlights = json.loads(browser.evaluate(READ_HIGHLIGHTS) or "[]")
+            if len(highlights) >= len(expected) or time.monotonic() > settle:
+                break
+            time.sleep(0.3)
         timings["ui_render_s"] = round(time.monotonic() - began, 2)
         shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})
         png = base64.b64decode(shot["data"])
