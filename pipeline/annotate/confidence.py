@@ -83,18 +83,17 @@ class Scorer:
 
     @classmethod
     def for_model(cls, model: str | Path | None, *, threshold: float = 0.5) -> Scorer:
-        """A scorer over a pipeline name or path ("survnews_base" is the shipped one; "blank" or None: priors)."""
+        """A scorer over a pipeline name or path ("survnews_base" is the shipped one). Without a loadable
+        pipeline with an NER ("blank", None, not trained yet) spans keep their source priors."""
         if model is None or str(model) == "blank":
             return cls(None, threshold=threshold)
         import spacy
 
         from pipeline.paths import MODELS_DIR
 
-        path = MODELS_DIR / str(model) if (MODELS_DIR / str(model) / "config.cfg").is_file() else Path(model)
-        if not (path / "config.cfg").is_file() and not str(model).replace("_", "").isalnum():
-            return cls(None, threshold=threshold)
+        shipped = MODELS_DIR / str(model)
         try:
-            nlp = spacy.load(path if (path / "config.cfg").is_file() else str(model))
+            nlp = spacy.load(shipped if (shipped / "config.cfg").is_file() else model)
         except (OSError, ValueError, KeyError, ImportError):
             return cls(None, threshold=threshold)  # no NER to ask: rule priors still order the work
         return cls(nlp, threshold=threshold)

@@ -1,7 +1,8 @@
 """Pulling annotations back as gold, and the progress summary (``annotate status``).
 
-Everything is read from the server first and written to the store in one transaction at the end, so a server
-that fails mid-pull leaves the stored gold exactly as it was.
+Everything is read from the server first (the annotators' project, then its review project, whose annotations
+are kept as ground truth) and written to the store at the end, one transaction per project, so a server that
+fails mid-pull leaves the stored gold exactly as it was.
 """
 
 from __future__ import annotations
