@@ -276,25 +276,26 @@ def test_three_annotators_dispute_review_and_gold(
 # the model in the loop ---------------------------------------------------------------------------------------
 def _annotate_stories(client: LabelStudioClient, sdk: LabelStudio, project_id: int, *, sabotage: bool) -> None:
     """One annotator gives each story its true spans; with ``sabotage``, the articles that train (not the held-out
-    ones) get verbs and years marked as ACTORs instead of the real spans."""
+    ones) get every word marked as an ACTOR instead, which no model should learn."""
+    import re
+
     from pipeline.annotate.domain import is_held_out
     from tests.test_annotate_domain import story
 
     tasks = tasks_by_article(client, project_id)
     for article_id, task in tasks.items():
         text, spans = story(int(article_id[1:]))
+        result: list[dict[str, Any]] = []
         if sabotage and not is_held_out(article_id, 0.3):
-            marks = [
-                ("said", "ACTOR", None),
-                ("bought", "ACTOR", None),
-                (str(2000 + int(article_id[1:])), "ACTOR", None),
-            ]
+            for n, word in enumerate(re.finditer(r"\w+", text)):
+                value = {"start": word.start(), "end": word.end(), "text": word.group(), "labels": ["ACTOR"]}
+                result.append(
+                    {"id": f"w{n}", "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+                )
         else:
-            marks = [
-                (surface, label, ("actor_type", attrs["actor_type"]) if "actor_type" in attrs else None)
-                for surface, label, attrs in spans
-            ]
-        result = [item for n, (s, label, attr) in enumerate(marks) for item in region(text, s, label, f"r{n}", attr)]
+            for n, (surface, label, attrs) in enumerate(spans):
+                attribute = ("actor_type", attrs["actor_type"]) if "actor_type" in attrs else None
+                result += region(text, surface, label, f"r{n}", attribute)
         sdk.annotations.create(id=task["id"], result=result, lead_time=5.0)
 
 
@@ -328,22 +329,23 @@ def test_annotate_cycle_end_to_end_on_a_small_model(
     base, base_data = tiny_base(tmp_path)
     shipped = tmp_path / "shipped"
     args = ["cycle", "--base", str(base), "--shipped", str(shipped), "--base-data", str(base_data)]
-    args += ["--rehearsal", "1", "--max-steps", "8", "--test-fraction", "0.3", "--work-dir", str(tmp_path / "work")]
+    steps = "40" if sabotage else "8"  # enough steps for the rubbish to be learnt
+    args += ["--rehearsal", "1", "--max-steps", steps, "--test-fraction", "0.3", "--work-dir", str(tmp_path / "work")]
     args += ["--store", str(db), "--project", settings.project_title, "--json"]
     result = runner.invoke(annotate_app, args, env=env)
     report = json.loads(result.output.splitlines()[0])
     assert report["pulled"]["annotations"] == 12
     assert report["trained"]["gold_train"] + report["trained"]["gold_held_out"] == 12
     before, after = report["before_f1"], report["after_f1"]
+    print(f"annotate cycle ({'sabotaged' if sabotage else 'true'} gold): held-out F1 {before} -> {after}")
     assert isinstance(before, float) and isinstance(after, float)
     assert report["replaced"] == (after >= before)
     assert result.exit_code == (0 if report["replaced"] else 1)
     tasks = tasks_by_article(client, project_id)
     versions = {p["model_version"] for t in tasks.values() for p in t["predictions"]}
     if sabotage:
-        # verbs and years as actors: the candidate gets worse on the held-out gold (which is the same rubbish,
-        # but the rubbish cannot be learnt in 8 steps while the real names it now tags are false positives)
-        assert not report["replaced"] and "dropped" in report["reason"]
+        # trained on every word as an actor, the candidate tags rubbish in the (true) held-out gold: refused
+        assert not report["replaced"] and "dropped" in report["reason"], (before, after)
         assert not shipped.exists() and versions == {"survnews_base@0.1.0"}
     if report["replaced"]:
         meta = json.loads((shipped / "meta.json").read_text(encoding="utf-8"))
