@@ -170,8 +170,8 @@ def test_three_annotators_dispute_review_and_gold(
         sdk.annotations.create(id=tasks["y-agreed"]["id"], result=Y_RESULT, lead_time=times[name][0])
         sdk.annotations.create(id=tasks["x-disputed"]["id"], result=x_result, lead_time=times[name][1])
 
-    pulled = cli("pull", "--json")
-    assert pulled["annotations"] == 6 and pulled["problems"] == []
+    pulled = cli("pull", "--json", "--no-review")
+    assert pulled["annotations"] == 6 and pulled["problems"] == [] and pulled["queued_for_review"] == 0
     status = cli("status", "--json")
     assert status["states"] == {"single": 0, "agreed": 1, "majority": 0, "disputed": 1, "reviewed": 0}
     (disputed,) = status["disputed"]
@@ -186,10 +186,12 @@ def test_three_annotators_dispute_review_and_gold(
     # gold holds only the agreed article: no latest-wins on the disputed one
     assert [g["id"] for g in iter_gold(store)] == ["y-agreed"]
 
+    pulled = cli("pull", "--json")  # a pull queues the disputed articles for review
+    assert pulled["queued_for_review"] == 1
     queued = cli("review", "--json")
-    assert (queued["disputed"], queued["created"]) == (1, 1)
-    assert cli("review", "--json")["created"] == 0  # idempotent
+    assert (queued["disputed"], queued["created"], queued["already_queued"]) == (1, 0, 1)  # idempotent
     review_id = queued["project_id"]
+    assert review_id == pulled["review_project_id"]
     (review_task,) = list(client.iter_tasks(review_id))
     assert review_task["data"]["article_id"] == "x-disputed"
     assert "NSO Group" in review_task["data"]["dispute"]

@@ -147,12 +147,28 @@ def push_cli(
 
 @annotate_app.command("pull")
 def pull_cli(
-    config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
+    review: Annotated[
+        bool, typer.Option("--review/--no-review", help="queue the disputed articles for review after the pull")
+    ] = True,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Fetch annotations, check each span against the stored text, and keep them as gold."""
+    """Fetch annotations (and reviewers' decisions), check each span against the stored text, keep them as gold,
+    and queue the articles whose annotators disagree in the review project."""
     from pipeline.annotate.pull import pull
+    from pipeline.annotate.review import push_reviews
 
-    report = _run(config, store, project, lambda _s, ls, db, client: pull(db, client, ls))
+    def action(_s: Settings, ls: LabelStudioSettings, db: Store, client: LabelStudioClient) -> Any:
+        report = pull(db, client, ls)
+        if review:
+            queued = push_reviews(db, client, ls)
+            report.queued_for_review = queued.created
+            report.review_project_id = queued.project_id
+        return report
+
+    report = _run(config, store, project, action)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -160,6 +176,7 @@ def pull_cli(
         f"project {report.project_id}: {report.annotations} annotation(s) on {report.tasks} task(s) "
         f"({report.cancelled} skipped): {report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed; {len(report.problems)} item(s) reported, not merged"
+        + (f"; {report.queued_for_review} disputed article(s) queued for review" if report.queued_for_review else "")
     )
     for problem in report.problems[:50]:
         typer.echo(f"  not merged: {problem}", err=True)
@@ -274,6 +291,9 @@ def review_cli(
     report = _run(config, store, project, lambda _s, ls, db, client: push_reviews(db, client, ls))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    if report.project_id is None:
+        typer.echo("no disputed article: nothing to review")
         return
     typer.echo(
         f"review project {report.project_id}: {report.disputed} disputed article(s), {report.created} queued now, "

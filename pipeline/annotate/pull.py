@@ -31,6 +31,7 @@ class PullReport:
     review_project_id: int | None = None
     tasks: int = 0
     reviews: int = 0  # annotations read from the review project
+    queued_for_review: int = 0  # disputed articles sent to the review project after this pull
     annotations: int = 0
     cancelled: int = 0
     new: int = 0

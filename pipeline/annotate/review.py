@@ -131,7 +131,7 @@ def merged_result(article: Article, comparison: Comparison, config: LabelConfig,
 
 @dataclass
 class ReviewReport:
-    project_id: int
+    project_id: int | None  # None while nothing was ever disputed (no review project made)
     disputed: int = 0
     created: int = 0
     already_queued: int = 0
@@ -156,15 +156,16 @@ def push_reviews(store: Store, client: LabelStudioClient, settings: LabelStudioS
     config = review_config(settings)
     client.check()
     client.require_project(settings.project_title)
-    project_id = setup_review_project(client, settings)
-    report = ReviewReport(project_id=project_id)
-    queued = queued_reviews(client, project_id)
     ensure_gold_schema(store)
+    disputed = [(i, c) for i, c in compared_articles(store, settings.agreement_policy) if not c.accepted]
+    project_id = client.find_project(settings.review_title)
+    if project_id is None and not disputed:
+        return ReviewReport(project_id=None)
+    project_id = setup_review_project(client, settings)
+    report = ReviewReport(project_id=project_id, disputed=len(disputed))
+    queued = queued_reviews(client, project_id)
     batch: list[dict[str, Any]] = []
-    for article_id, comparison in compared_articles(store, settings.agreement_policy):
-        if comparison.accepted:
-            continue
-        report.disputed += 1
+    for article_id, comparison in disputed:
         if article_id in queued:
             report.already_queued += 1
             continue
