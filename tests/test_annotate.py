@@ -509,6 +509,14 @@ def test_predictions_carry_span_scores_sources_and_events_as_relations() -> None
         ["acquires"],
         "Pegasus",  # the mention inside the evidence sentence, not "ministry"
     )
+    # a tagger without entity ids: the event's names find the regions
+    for entity in article.entities:
+        entity.entity_id = None
+    article.events[0].actor_id = article.events[0].object_id = ""
+    unnamed, _ = prediction_result(article, config, confidence=priors)
+    assert [(r["from_id"], r["to_id"]) for r in unnamed if r["type"] == "relation"] == [
+        (relation["from_id"], relation["to_id"])
+    ]
     spans = {r["value"]["text"]: r for r in result if r.get("from_name") == "label"}
     assert spans["Pegasus"]["score"] == 0.7 and spans["Pegasus"]["meta"] == {"text": ["pattern · score 0.70"]}
     assert spans["Interior Ministry"]["meta"]["text"] == ["pattern · score 0.55"]

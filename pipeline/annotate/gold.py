@@ -136,14 +136,8 @@ def parse_result(result: Iterable[dict[str, Any]], text: str, unit: OffsetUnit =
             chosen = value.get("choices") if kind == "choices" else value.get("labels")
             chosen = chosen or []
             if entity_for is None:
-                if (
-                    str(item.get("id", "")) not in regions
-                    and kind == "labels"
-                    and not any(
-                        other.get("from_name") == SPANS and str(other.get("id", "")) == str(item.get("id", ""))
-                        for other in items
-                    )
-                ):
+                rid = str(item.get("id", ""))
+                if not any(other.get("from_name") == SPANS and str(other.get("id", "")) == rid for other in items):
                     parsed.problems.append(
                         f"{name} {chosen} on a region without an ACTOR/TECHNOLOGY/LOCATION label "
                         f"({value.get('text')!r}): ignored"

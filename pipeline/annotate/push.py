@@ -116,9 +116,12 @@ def article_countries(article: Article) -> list[str]:
     return [code for code, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _region_for(article: Article, ids: dict[int, str], entity_id: str, start: int, end: int) -> str | None:
-    """The region of the entity ``entity_id`` inside the evidence sentence [start, end), else its nearest one."""
-    found = [(n, e) for n, e in enumerate(article.entities) if n in ids and e.entity_id == entity_id]
+def _region_for(article: Article, ids: dict[int, str], entity_id: str, name: str, start: int, end: int) -> str | None:
+    """The region of the entity ``entity_id`` (or, without ids, named ``name``) inside the evidence sentence
+    [start, end), else its nearest mention."""
+    found = [(n, e) for n, e in enumerate(article.entities) if n in ids and entity_id and e.entity_id == entity_id]
+    if not found:
+        found = [(n, e) for n, e in enumerate(article.entities) if n in ids and name in (e.canonical, e.text)]
     if not found:
         return None
     inside = [(n, e) for n, e in found if start <= e.start and e.end <= end]
@@ -193,8 +196,8 @@ def prediction_result(
     for event in article.events:
         if event.negated or event.relation not in RELATIONS:
             continue  # a denied fact is no relation to draw
-        head = _region_for(article, region_ids, event.actor_id, event.start, event.end)
-        child = _region_for(article, region_ids, event.object_id, event.start, event.end)
+        head = _region_for(article, region_ids, event.actor_id, event.actor, event.start, event.end)
+        child = _region_for(article, region_ids, event.object_id, event.object, event.start, event.end)
         if head is None or child is None or head == child:
             left_out += 1
             continue
