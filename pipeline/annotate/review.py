@@ -202,4 +202,7 @@ def push_reviews(store: Store, client: LabelStudioClient, settings: LabelStudioS
             **ONCE,
         )
         report.created += len(chunk)
+    if report.created:
+        # new annotations start from the merged version (the server accepts a version only once it has one)
+        client.call("update review project", client.sdk.projects.update, id=project_id, model_version=MERGED_VERSION)
     return report
