@@ -186,7 +186,7 @@ def pull_cli(
 def status_cli(
     config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
 ) -> None:
-    """Progress: tasks, annotated, skipped, per annotator."""
+    """Progress: tasks, annotated, skipped, per annotator; agreed / disputed / reviewed articles."""
     from pipeline.annotate.pull import status
 
     report = _run(config, store, project, lambda _s, ls, db, client: status(db, client, ls))
