@@ -6,7 +6,9 @@ spans (the case where code-point and UTF-16 offsets differ), logs in, and drives
 over the DevTools protocol on a pipe (no extra packages). Two checks, both must pass:
 
 - DOM: the highlighted regions in the labeling view are exactly the spans sent, with the same text and label;
-- pixels: inside each highlight's box, the screenshot shows that label's colour (not plain page background).
+- pixels: inside each highlight's box, the screenshot shows that label's colour (not plain page background);
+- region list: each span's row shows its attribute value (actor type, technology category) beside its label;
+- relations: the predicted events are drawn as relation arrows with their names.
 
     .venv/bin/python benchmarks/screenshot_labelstudio.py [--out PNG] [--chromium PATH]
 
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.annotate._client import LabelStudioClient  # noqa: E402
 from pipeline.annotate.config import LabelStudioSettings  # noqa: E402
 from pipeline.annotate.push import push, setup_project  # noqa: E402
+from pipeline.records import Event  # noqa: E402
 from tests.labelstudio_server import LS_BIN, LabelStudioServer, make_article, store_with  # noqa: E402
 
 TEXT = (
@@ -49,12 +52,20 @@ TEXT = (
     "documents 📄."
 )
 SPANS: list[tuple[str, str, dict[str, str]]] = [
-    ("Interior Ministry", "ACTOR", {"actor_type": "government"}),
-    ("Pegasus", "TECHNOLOGY", {"category": "spyware"}),
-    ("NSO Group", "ACTOR", {"actor_type": "company"}),
-    ("Mexico City", "LOCATION", {"country": "MX"}),
-    ("Paris", "LOCATION", {"country": "FR"}),
+    ("Interior Ministry", "ACTOR", {"actor_type": "government", "entity_id": "a:ministry", "source": "pattern"}),
+    ("Pegasus", "TECHNOLOGY", {"category": "spyware", "entity_id": "t:pegasus", "source": "taxonomy"}),
+    ("NSO Group", "ACTOR", {"actor_type": "company", "entity_id": "a:nso", "source": "gazetteer"}),
+    ("Mexico City", "LOCATION", {"country": "MX", "source": "geonames"}),
+    ("Paris", "LOCATION", {"country": "FR", "source": "geonames"}),
 ]
+# predicted events, pre-drawn as relations: (actor id, relation, object id)
+EVENTS = [("a:ministry", "acquires", "t:pegasus"), ("a:nso", "supplies", "t:pegasus")]
+# what the region list must show beside each span: its attribute's visible name
+ATTRIBUTE_NAMES = {
+    "Interior Ministry": "Government / ministry",
+    "Pegasus": "Spyware and hacking tools",
+    "NSO Group": "Company / vendor",
+}
 LABEL_COLOURS = {"ACTOR": "#F4A261", "TECHNOLOGY": "#2A9D8F", "LOCATION": "#8AB17D"}
 CONTROL_WORD = "Ruritania"  # plain text in the task: its box must not look highlighted
 SELECT_WORD, SELECT_LABEL = "journalists", "ACTOR"  # labelled through the UI; three astral characters before it
@@ -92,6 +103,20 @@ READ_HIGHLIGHTS = """
   }
   return JSON.stringify(out);
 })()
+"""
+
+
+# The region list (outliner): each row's title text, which holds the span text and every label on the region.
+READ_REGION_LIST = """
+(() => {
+  const out = [];
+  for (const el of document.querySelectorAll('[class*="outliner-item__title"]')) out.push(el.textContent);
+  return JSON.stringify(out);
+})()
+"""
+# Labels of the relation arrows drawn over the text (SVG <text> in the relations overlay).
+READ_RELATIONS = """
+(() => JSON.stringify(Array.from(document.querySelectorAll('svg text')).map(t => t.textContent)))()
 """
 
 
@@ -352,7 +377,13 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
         )
         client = LabelStudioClient(settings)
         project_id = setup_project(client, settings).project_id
-        store = store_with(work / "store.sqlite", [make_article("shot", TEXT, SPANS, title="Pre-annotated task")])
+        article = make_article("shot", TEXT, SPANS, title="Pre-annotated task")
+        sentence_end = TEXT.index("\n")
+        article.events = [
+            Event(relation, actor, actor, obj, obj, "TECHNOLOGY", 0, sentence_end, TEXT[:sentence_end], "screenshot")
+            for actor, relation, obj in EVENTS
+        ]
+        store = store_with(work / "store.sqlite", [article])
         push(store, client, settings, count=1)
         store.close()
         (task,) = list(client.iter_tasks(project_id))
@@ -379,8 +410,15 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
             if len(highlights) >= len(expected):
                 break
             time.sleep(0.5)
-        time.sleep(1.0)  # let fonts and the layout settle before the picture
-        highlights = json.loads(browser.evaluate(READ_HIGHLIGHTS) or "[]")
+        # let fonts and the layout settle before the picture; the editor may redraw the text once more (the
+        # per-task country options load after the first render), so read again until the highlights are back
+        time.sleep(1.0)
+        settle = time.monotonic() + 15
+        while True:
+            highlights = json.loads(browser.evaluate(READ_HIGHLIGHTS) or "[]")
+            if len(highlights) >= len(expected) or time.monotonic() > settle:
+                break
+            time.sleep(0.3)
         timings["ui_render_s"] = round(time.monotonic() - began, 2)
         shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})
         png = base64.b64decode(shot["data"])
@@ -396,6 +434,14 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
             h["matched_label"] = by_text.get(surface or "", "?")
             seen.append((surface or text, h["matched_label"]))
         dom_ok = sorted(seen) == expected
+        region_list = json.loads(browser.evaluate(READ_REGION_LIST) or "[]")
+        region_list_ok = all(
+            any(surface in row and name in row for row in region_list) for surface, name in ATTRIBUTE_NAMES.items()
+        )
+        drawn = sorted(t for t in json.loads(browser.evaluate(READ_RELATIONS) or "[]") if t)
+        relations_ok = sorted(relation for _, relation, _ in EVENTS) == sorted(
+            t for t in drawn if t in {relation for _, relation, _ in EVENTS}
+        )
         control = json.loads(browser.evaluate(READ_CONTROL % json.dumps(CONTROL_WORD)) or "null")
         pixels = pixel_check(png, [h for h in highlights if h["matched_label"] in LABEL_COLOURS], control)
         pixels_ok = bool(pixels["ok"])
@@ -403,10 +449,14 @@ def run(out: Path, chromium: str, server: LabelStudioServer | None = None) -> di
         selection = select_and_submit(browser, client, int(task["id"]))
         timings["select_and_submit_s"] = round(time.monotonic() - began, 2)
         return {
-            "ok": dom_ok and pixels_ok and bool(selection["ok"]),
+            "ok": dom_ok and pixels_ok and region_list_ok and relations_ok and bool(selection["ok"]),
             "png": str(out),
             "dom_ok": dom_ok,
             "pixels_ok": pixels_ok,
+            "region_list_ok": region_list_ok,
+            "region_list": region_list,
+            "relations_ok": relations_ok,
+            "relations_drawn": drawn,
             "expected_spans": expected,
             "highlights": [{k: h[k] for k in ("text", "matched_label", "background")} for h in highlights],
             "pixel_check": pixels,

@@ -11,18 +11,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.annotate.agreement import cohen_kappa, pairwise_agreement
+from pipeline.annotate.agreement import cohen_kappa, fleiss_kappa, pairwise_agreement
 from pipeline.annotate.config import LabelStudioSettings, annotate_settings
 from pipeline.annotate.gold import (
+    POLICIES,
     GoldRow,
     StoredAnnotation,
+    compare,
+    compared_articles,
     iter_gold,
     parse_result,
     replace_project_gold,
     resolve,
     text_sha256,
 )
-from pipeline.annotate.labelconfig import load_label_config
+from pipeline.annotate.labelconfig import country_options, load_label_config
 from pipeline.annotate.offsets import OffsetMap
 from pipeline.annotate.push import Candidate, prediction_result, select
 from pipeline.errors import ConfigError
@@ -198,27 +201,48 @@ def annotation(
     )
 
 
-def test_resolution_majority_and_ties_go_to_the_most_recent() -> None:
+def test_disagreement_is_disputed_never_latest_wins() -> None:
     first = annotation("ann", "2024-01-01", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True}, country="FR")
     second = annotation("bob", "2024-01-02", [(0, 4, "ACTOR"), (20, 25, "TECHNOLOGY")], {"relevant": False})
-    entities, _, doc, rule = resolve([first, second])
-    assert rule == "majority"
-    assert [(e.start, e.end, e.label) for e in entities] == [(0, 4, "ACTOR"), (20, 25, "TECHNOLOGY")]
-    assert doc == {"relevant": False}
-    third = annotation("cyd", "2024-01-03", [(10, 15, "LOCATION")], {"relevant": True}, country="DE")
-    entities, _, doc, _ = resolve([first, second, third])
-    assert [(e.start, e.end, e.label, e.country) for e in entities] == [
+    for policy in POLICIES:  # a 1-1 split is a tie under either policy
+        result = compare([first, second], policy)
+        assert result.state == "disputed" and not result.accepted
+    disputes = compare([first, second]).disputes
+    assert "span 'xxxxx' (LOCATION): marked by ann; not by bob" in disputes
+    assert "span 'xxxxx' (TECHNOLOGY): marked by bob; not by ann" in disputes
+    assert "relevant: no (bob) vs yes (ann)" in disputes
+    assert len(disputes) == 3  # the shared ACTOR span is agreed
+    same = annotation("cyd", "2024-01-03", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True}, country="FR")
+    agreed = compare([first, same])
+    assert (agreed.state, agreed.disputes) == ("agreed", [])
+    assert [(e.start, e.end, e.label, e.country) for e in agreed.entities] == [
         (0, 4, "ACTOR", None),
-        (10, 15, "LOCATION", "DE"),
+        (10, 15, "LOCATION", "FR"),
     ]
-    assert doc == {"relevant": True}
+
+
+def test_majority_policy_keeps_what_most_chose_and_disputes_attribute_ties() -> None:
+    ann = annotation("ann", "2024-01-01", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True}, country="FR")
+    bob = annotation("bob", "2024-01-02", [(0, 4, "ACTOR"), (10, 15, "LOCATION")], {"relevant": True}, country="FR")
+    cyd = annotation("cyd", "2024-01-03", [(10, 15, "LOCATION")], {"relevant": False}, country="DE")
+    assert compare([ann, bob, cyd]).state == "disputed"  # unanimous: cyd differs
+    result = compare([ann, bob, cyd], "majority")
+    assert (result.state, result.disputes) == ("majority", [])
+    assert [(e.start, e.end, e.label, e.country) for e in result.entities] == [
+        (0, 4, "ACTOR", None),
+        (10, 15, "LOCATION", "FR"),
+    ]
+    assert result.doc == {"relevant": True}
+    # the latest annotator does not decide: cyd is the most recent, and loses
+    two = compare([ann, cyd], "majority")
+    assert two.state == "disputed" and any(d.startswith("country of") for d in two.disputes)
 
 
 def test_resolution_prefers_ground_truth_and_passes_a_single_annotation_through() -> None:
     truth = annotation("lead", "2024-01-01", [(5, 9, "ACTOR")], ground_truth=True)
     others = [annotation("ann", "2024-01-02", [(0, 4, "ACTOR")]), annotation("bob", "2024-01-03", [(0, 4, "ACTOR")])]
     entities, _, _, rule = resolve([truth, *others])
-    assert rule == "ground_truth"
+    assert rule == "reviewed"
     assert [(e.start, e.end) for e in entities] == [(5, 9)]
     assert resolve(others[:1])[3] == "single"
 
@@ -258,11 +282,9 @@ def test_gold_is_stored_resolved_and_compared(tmp_path: Path) -> None:
     assert replace_project_gold(store, 7, rows[:2])["removed"] == 1  # deleted on the server → deleted here
     assert store.rejects() == []
 
-    gold = list(iter_gold(store))
-    assert len(gold) == 1 and gold[0]["id"] == "a1"
-    assert gold[0]["annotators"] == ["ann@x", "bob@x"]
-    assert [(e["text"], e["label"]) for e in gold[0]["entities"]] == [("agency", "ACTOR"), ("journalists", "ACTOR")]
-    assert gold[0]["relevant"] is True
+    # ann marked Pegasus, bob journalists: the article is disputed and gives no gold until reviewed
+    assert list(iter_gold(store)) == []
+    assert [(i, c.state) for i, c in compared_articles(store)] == [("a1", "disputed")]
 
     (pair,) = pairwise_agreement(store)
     assert (pair.first, pair.second, pair.articles) == ("ann@x", "bob@x", 1)
@@ -289,6 +311,18 @@ def test_cohen_kappa_known_values() -> None:
     assert cohen_kappa([], []) is None
 
 
+def test_fleiss_kappa_known_values() -> None:
+    # Fleiss (1971)-style hand computation: 3 items, 3 raters, 2 categories
+    # P_i = 1, (4+1-3)/6 = 1/3, 1 → P̄ = 7/9; p_yes = 5/9, p_no = 4/9 → P_e = 41/81; kappa = (63-41)/(81-41)
+    items = [["y", "y", "y"], ["y", "y", "n"], ["n", "n", "n"]]
+    assert fleiss_kappa(items) == pytest.approx((63 - 41) / (81 - 41))
+    assert fleiss_kappa([["y", "y", "n"], ["y", "y", "y"], ["n", "n", "y"]]) == pytest.approx(0.0)
+    assert fleiss_kappa([["a", "a"], ["b", "b"]]) == pytest.approx(1.0)
+    assert fleiss_kappa([["a"]]) is None and fleiss_kappa([["a", "a"]]) is None
+    # two raters: Fleiss' kappa is Scott's pi, close to but not Cohen's kappa
+    assert fleiss_kappa([[1, 1], [1, 0], [0, 0], [0, 0]]) == pytest.approx(0.4667, abs=1e-4)
+
+
 # selection and predictions -----------------------------------------------------------------------------------
 def test_selection_strategies() -> None:
     candidates = [
@@ -311,6 +345,35 @@ def test_selection_strategies() -> None:
         select(candidates, 1, "best")  # type: ignore[arg-type]
 
 
+def test_uncertain_picks_by_tagger_uncertainty_and_diverse_covers_countries_and_categories() -> None:
+    candidates = [
+        Candidate("a", 0.9, "FR", "spyware", uncertainty=0.1, countries=frozenset({"FR"}), categories=frozenset()),
+        Candidate("b", 0.9, "FR", "spyware", uncertainty=0.9, countries=frozenset({"FR"}), categories=frozenset()),
+        Candidate(
+            "c",
+            0.5,
+            "MX",
+            "spyware",
+            uncertainty=0.4,
+            countries=frozenset({"MX", "US"}),
+            categories=frozenset({"spyware"}),
+        ),
+        Candidate(
+            "d",
+            0.9,
+            "DE",
+            "biometrics",
+            uncertainty=0.2,
+            countries=frozenset({"DE"}),
+            categories=frozenset({"biometrics", "spyware"}),
+        ),
+    ]
+    # relevance would pick c first (nearest the threshold); the tagger's uncertainty picks b
+    assert select(candidates, 2, "uncertain", threshold=0.5) == ["b", "c"]
+    # c adds MX, US, spyware (3 new); then d adds DE, biometrics (2); then b (FR; more uncertain than a)
+    assert select(candidates, 3, "diverse") == ["c", "d", "b"]
+
+
 def test_prediction_offsets_and_unknown_values_are_left_out() -> None:
     config = load_label_config(SCHEMAS_DIR / "labelstudio.xml")
     article = make_article(
@@ -325,8 +388,18 @@ def test_prediction_offsets_and_unknown_values_are_left_out() -> None:
     )
     result, left_out = prediction_result(article, config)
     assert left_out == 1  # the unknown actor type
-    spans = [r for r in result if r["type"] == "labels"]
+    spans = [r for r in result if r.get("from_name") == "label"]
     assert len(spans) == 4
+    attributes = {
+        r["value"]["text"]: (r["from_name"], r["type"])
+        for r in result
+        if "text" in r.get("value", {}) and r["from_name"] != "label"
+    }
+    # actor type and category are second labels on the region (shown in the region list), country a choice
+    assert attributes["Police"] == ("actor_type", "labels") and attributes["Pegasus"] == (
+        "technology_category",
+        "labels",
+    )
     for item in spans:
         value = item["value"]
         assert EMOJI_TEXT[value["start"] : value["end"]] == value["text"]
@@ -335,12 +408,12 @@ def test_prediction_offsets_and_unknown_values_are_left_out() -> None:
 
     utf16_result, _ = prediction_result(article, config, "utf16")
     browser_text = EMOJI_TEXT.encode("utf-16-le")
-    for item in (r for r in utf16_result if r["type"] == "labels"):
+    for item in (r for r in utf16_result if r.get("from_name") == "label"):
         value = item["value"]
         assert browser_text[2 * value["start"] : 2 * value["end"]].decode("utf-16-le") == value["text"]
         shift = sum(ord(c) > 0xFFFF for c in EMOJI_TEXT[: EMOJI_TEXT.index(value["text"])])
         assert value["start"] == EMOJI_TEXT.index(value["text"]) + shift
-    docs = {r["from_name"]: r["value"]["choices"] for r in result if "start" not in r["value"]}
+    docs = {r["from_name"]: r["value"]["choices"] for r in result if "value" in r and "start" not in r["value"]}
     assert docs == {"relevant": ["yes"], "category": ["spyware"]}
 
 
@@ -363,7 +436,10 @@ def test_labeling_config_offers_what_the_tagger_produces() -> None:
     config = load_label_config(SCHEMAS_DIR / "labelstudio.xml")
     assert {"ACTOR", "TECHNOLOGY", "LOCATION"} <= config.choices["label"]
     assert {"yes", "no"} == config.choices["relevant"]
-    assert "FR" in config.choices["country"] and len(config.choices["country"]) == 249
+    assert config.choices["country"] == frozenset() and config.allows("country", "FR")  # options come per task
+    options = country_options(["MX", "FR", "XX"])
+    assert [o["alias"] for o in options[:3]] == ["MX", "FR", "AF"] and len(options) == 249
+    assert options[0]["value"] == "Mexico (in this article)" and config.kind("actor_type") == "labels"
     from pipeline.components.actors import ACTOR_TYPES
 
     taxonomy = json.loads((SCHEMAS_DIR / "technology_taxonomy.json").read_text(encoding="utf-8"))["categories"]
@@ -382,3 +458,79 @@ def test_bad_labeling_config_is_a_config_error(tmp_path: Path) -> None:
         load_label_config(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         load_label_config(tmp_path / "missing.xml")
+
+
+# confidence and relations in predictions -------------------------------------------------------------------
+def test_predictions_carry_span_scores_sources_and_events_as_relations() -> None:
+    from pipeline.annotate.confidence import SOURCE_PRIORS, Scorer
+    from pipeline.records import Event
+
+    config = load_label_config(SCHEMAS_DIR / "labelstudio.xml")
+    text = "The Interior Ministry bought Pegasus. Maria Lopez said the ministry did not buy drones."
+    article = make_article(
+        "ev",
+        text,
+        [
+            ("Interior Ministry", "ACTOR", {"actor_type": "government", "entity_id": "m", "source": "pattern"}),
+            ("Pegasus", "TECHNOLOGY", {"category": "spyware", "entity_id": "p", "source": "taxonomy"}),
+            (
+                "Maria Lopez",
+                "ACTOR",
+                {"actor_type": "person", "entity_id": "l", "source": "ner", "private_person": True},
+            ),
+            ("ministry", "ACTOR", {"actor_type": "government", "entity_id": "m", "source": "pattern"}),
+            ("drones", "TECHNOLOGY", {"category": "drones", "entity_id": "d", "source": "taxonomy"}),
+        ],
+    )
+    article.events = [
+        Event("acquires", "m", "Interior Ministry", "p", "Pegasus", "TECHNOLOGY", 0, 37, text[:37], "dep:test"),
+        Event(
+            "acquires",
+            "m",
+            "Interior Ministry",
+            "d",
+            "drones",
+            "TECHNOLOGY",
+            38,
+            len(text),
+            text[38:],
+            "dep:test",
+            negated=True,
+        ),
+    ]
+    (priors,) = Scorer(None).score([article])
+    assert priors.scores[0] == SOURCE_PRIORS["pattern"] and priors.scores[1] == SOURCE_PRIORS["taxonomy"]
+    result, left_out = prediction_result(article, config, confidence=priors)
+    assert left_out == 0
+    (relation,) = [r for r in result if r["type"] == "relation"]  # the negated event is not drawn
+    regions = {r["id"]: r["value"]["text"] for r in result if r.get("from_name") == "label"}
+    assert (regions[relation["from_id"]], relation["labels"], regions[relation["to_id"]]) == (
+        "Interior Ministry",
+        ["acquires"],
+        "Pegasus",  # the mention inside the evidence sentence, not "ministry"
+    )
+    # a tagger without entity ids: the event's names find the regions
+    for entity in article.entities:
+        entity.entity_id = None
+    article.events[0].actor_id = article.events[0].object_id = ""
+    unnamed, _ = prediction_result(article, config, confidence=priors)
+    assert [(r["from_id"], r["to_id"]) for r in unnamed if r["type"] == "relation"] == [
+        (relation["from_id"], relation["to_id"])
+    ]
+    spans = {r["value"]["text"]: r for r in result if r.get("from_name") == "label"}
+    assert spans["Pegasus"]["score"] == 0.7 and spans["Pegasus"]["meta"] == {"text": ["pattern · score 0.70"]}
+    assert spans["Interior Ministry"]["meta"]["text"] == ["pattern · score 0.55"]
+    assert spans["Maria Lopez"]["meta"]["text"][0].startswith("model · ")
+    private = [r for r in result if r.get("from_name") == "private_person"]
+    assert [r["value"]["choices"] for r in private] == [["yes"]]
+
+    # with the shipped NER: a model span gets the NER's own probability; rule spans at least their prior
+    scorer = Scorer.for_model("survnews_base")
+    if scorer.nlp is None:
+        pytest.skip("no trained base pipeline (run `survnews train base`)")
+    (scored,) = scorer.score([article])
+    proposals = scorer._ner_scores([text])[0]
+    lopez = text.index("Maria Lopez")
+    assert scored.scores[2] == proposals[(lopez, lopez + 11, "ACTOR")] and 0.5 < scored.scores[2] <= 1.0
+    assert all(s >= SOURCE_PRIORS["pattern"] for s in scored.scores[:2])
+    assert 0.0 <= scored.uncertainty <= 1.0

@@ -2,7 +2,8 @@
 
 Runs benchmarks/screenshot_labelstudio.py against the session's server: the highlights drawn must be exactly
 the spans we sent (text and label, with emoji and other astral characters before them), their pixels must show
-the label colours, and a span labelled with a real mouse selection must come back with code-point offsets.
+the label colours, the region list must show the attribute values, the predicted events must be drawn as
+relations, and a span labelled with a real mouse selection must come back with code-point offsets.
 """
 
 from __future__ import annotations
@@ -30,4 +31,7 @@ def test_annotators_see_the_spans_we_sent(labelstudio: LabelStudioServer, tmp_pa
     assert report["dom_ok"], report["highlights"]
     assert report["pixels_ok"], report["pixel_check"]
     assert report["selection"]["ok"], report["selection"]
+    # fewer clicks: the region list shows each span's attribute value, and predicted events are pre-drawn
+    assert report["region_list_ok"], report["region_list"]
+    assert report["relations_ok"], report["relations_drawn"]
     assert (tmp_path / "task.png").read_bytes().startswith(b"\x89PNG")

@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 
 # label_studio_sdk takes seconds to import: the command modules are imported inside the commands, so
 # registering this sub-app costs the main CLI nothing.
-STRATEGIES = ("random", "stratified", "uncertain")
+STRATEGIES = ("random", "stratified", "uncertain", "diverse")
 
 annotate_app = typer.Typer(
     name="annotate",
-    help="Label Studio round trip: set up the project, push tasks, pull gold, progress and agreement.",
+    help="Label Studio round trip: set up the project, push tasks, pull gold, review disputes, agreement, cycle.",
     no_args_is_help=True,
 )
 console = Console()
@@ -95,19 +95,27 @@ def push_cli(
     seed: Annotated[int, typer.Option(help="seed for random and stratified selection")] = 0,
     relevant_only: Annotated[bool, typer.Option("--relevant-only", help="only articles judged relevant")] = False,
     model_version: Annotated[str | None, typer.Option(help="override the predictions' model version")] = None,
+    scoring_model: Annotated[
+        str | None, typer.Option(help="NER pipeline that scores the spans (default: the configured tagger model)")
+    ] = None,
     config: ConfigOption = None,
     store: StoreOption = None,
     project: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Send articles as tasks with the tagger's spans as predictions (idempotent by article id)."""
+    """Send articles as tasks with the tagger's spans (each with its score and source) and events as predictions.
+
+    The prediction score is the tagger's uncertainty about the article: in Label Studio, sort by prediction
+    score, descending, to see the hardest tasks first. Idempotent by article id."""
     if strategy not in STRATEGIES:
         with _errors():
             raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
 
+    from pipeline.annotate.confidence import Scorer
     from pipeline.annotate.push import push
 
     def action(settings: Settings, ls: LabelStudioSettings, db: Store, client: LabelStudioClient) -> Any:
+        threshold = settings.relevance.threshold
         return push(
             db,
             client,
@@ -115,9 +123,10 @@ def push_cli(
             count=count,
             strategy=cast("Strategy", strategy),
             seed=seed,
-            threshold=settings.relevance.threshold,
+            threshold=threshold,
             relevant_only=relevant_only,
             model_version=model_version,
+            scorer=Scorer.for_model(scoring_model or settings.tagger.model, threshold=threshold),
         )
 
     report = _run(config, store, project, action)
@@ -138,12 +147,28 @@ def push_cli(
 
 @annotate_app.command("pull")
 def pull_cli(
-    config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
+    review: Annotated[
+        bool, typer.Option("--review/--no-review", help="queue the disputed articles for review after the pull")
+    ] = True,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Fetch annotations, check each span against the stored text, and keep them as gold."""
+    """Fetch annotations (and reviewers' decisions), check each span against the stored text, keep them as gold,
+    and queue the articles whose annotators disagree in the review project."""
     from pipeline.annotate.pull import pull
+    from pipeline.annotate.review import push_reviews
 
-    report = _run(config, store, project, lambda _s, ls, db, client: pull(db, client, ls))
+    def action(_s: Settings, ls: LabelStudioSettings, db: Store, client: LabelStudioClient) -> Any:
+        report = pull(db, client, ls)
+        if review:
+            queued = push_reviews(db, client, ls)
+            report.queued_for_review = queued.created
+            report.review_project_id = queued.project_id
+        return report
+
+    report = _run(config, store, project, action)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -151,6 +176,7 @@ def pull_cli(
         f"project {report.project_id}: {report.annotations} annotation(s) on {report.tasks} task(s) "
         f"({report.cancelled} skipped): {report.new} new, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed; {len(report.problems)} item(s) reported, not merged"
+        + (f"; {report.queued_for_review} disputed article(s) queued for review" if report.queued_for_review else "")
     )
     for problem in report.problems[:50]:
         typer.echo(f"  not merged: {problem}", err=True)
@@ -160,7 +186,7 @@ def pull_cli(
 def status_cli(
     config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
 ) -> None:
-    """Progress: tasks, annotated, skipped, per annotator."""
+    """Progress: tasks, annotated, skipped, per annotator; agreed / disputed / reviewed articles."""
     from pipeline.annotate.pull import status
 
     report = _run(config, store, project, lambda _s, ls, db, client: status(db, client, ls))
@@ -171,6 +197,18 @@ def status_cli(
         f"project {report.project_id}: {report.tasks} tasks, {report.annotated} annotated, {report.skipped} skipped, "
         f"{report.remaining} to do; gold pulled: {report.gold_pulled} annotation(s), {report.gold_articles} article(s)"
     )
+    states = report.states
+    typer.echo(
+        f"articles: {states['agreed']} agreed, {states['majority']} by majority, {states['single']} single, "
+        f"{states['disputed']} disputed, {states['reviewed']} reviewed"
+        + (
+            f"; review project {report.review_project_id}: {report.review_done} of {report.review_tasks} done"
+            if report.review_project_id is not None
+            else ""
+        )
+    )
+    for item in report.disputed[:20]:
+        typer.echo(f"  disputed {item['article_id']}: " + "; ".join(item["disputes"][:5]))
     table = Table("annotator", "annotated", "skipped")
     for who, counts in report.per_annotator.items():
         table.add_row(who, str(counts["annotated"]), str(counts["skipped"]))
@@ -184,36 +222,83 @@ def _fmt(value: float | None) -> str:
 
 
 @annotate_app.command("agreement")
-def agreement_cli(config: ConfigOption = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
-    """Pairwise span F1 per label and Cohen's kappa on document choices, from pulled gold."""
-    from pipeline.annotate.agreement import pairwise_agreement
+def agreement_cli(
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="HTML report path (default: agreement.html next to the store)")
+    ] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreement from pulled gold: span F1 per label, attributes, relations, kappa, model corrections, time."""
+    from pipeline.annotate.agreement import agreement_report
+    from pipeline.annotate.report import REPORT_NAME, write_html
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
-            pairs = pairwise_agreement(db)
+        store_path = store or settings.store.path
+        with Store(store_path) as db:
+            report = agreement_report(db)
+        written = write_html(report, html_out or Path(store_path).parent / REPORT_NAME)
     if as_json:
-        typer.echo(json.dumps([p.to_dict() for p in pairs], ensure_ascii=False))
+        typer.echo(json.dumps({**report.to_dict(), "html": str(written)}, ensure_ascii=False))
         return
-    if not pairs:
-        typer.echo("no article was annotated by two people yet: nothing to compare (pull first?)")
+    if not report.pairs:
+        typer.echo("no article was annotated by two people yet: no agreement to compare (pull first?)")
+    table = Table("label", "span F1", "shared / first / second", "model correction rate", "kept/removed/added")
+    for label in ("ACTOR", "TECHNOLOGY", "LOCATION", "ALL"):
+        s, c = report.spans[label], report.corrections[label]
+        table.add_row(
+            label if label != "ALL" else "all",
+            _fmt(s.f1),
+            f"{s.common} / {s.first} / {s.second}",
+            _fmt(c.rate),
+            f"{c.kept}/{c.removed}/{c.added}",
+        )
+    console.print(table)
+    typer.echo(
+        "attribute agreement: "
+        + ", ".join(f"{k} {_fmt(v.rate)} (n={v.compared})" for k, v in report.attributes.items())
+    )
+    typer.echo(
+        f"relation F1: {_fmt(report.relations.f1)} ({report.relations.common} shared of "
+        f"{report.relations.first}/{report.relations.second})"
+    )
+    typer.echo(
+        "Fleiss' kappa: " + ", ".join(f"{k} {_fmt(v)} (n={report.fleiss_items[k]})" for k, v in report.fleiss.items())
+    )
+    for p in report.pairs:
+        typer.echo(
+            f"  {p.first} / {p.second}: {p.articles} article(s), span F1 {_fmt(p.spans['ALL'].f1)}, relation F1 "
+            f"{_fmt(p.relations.f1)}, Cohen's kappa relevant {_fmt(p.kappa['relevant'])} "
+            f"(n={p.kappa_items['relevant']}), category {_fmt(p.kappa['category'])} (n={p.kappa_items['category']})"
+        )
+    if report.lead_time:
+        typer.echo(
+            "seconds per task: "
+            + ", ".join(f"{who} median {_fmt(t['median'])} (n={t['tasks']})" for who, t in report.lead_time.items())
+        )
+    typer.echo(f"report: {written}")
+
+
+@annotate_app.command("review")
+def review_cli(
+    config: ConfigOption = None, store: StoreOption = None, project: ProjectOption = None, as_json: JsonOption = False
+) -> None:
+    """Queue disputed articles (pull first) in the review project, each with every annotator's version."""
+    from pipeline.annotate.review import push_reviews
+
+    report = _run(config, store, project, lambda _s, ls, db, client: push_reviews(db, client, ls))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
-    for p in pairs:
-        typer.echo(f"{p.first} / {p.second}: {p.articles} article(s) annotated by both")
-        typer.echo(
-            "  span F1 (exact start, end, label): "
-            + ", ".join(
-                f"{label if label != 'ALL' else 'all'} {_fmt(p.spans[label].f1)}"
-                f" ({p.spans[label].common} shared of {p.spans[label].first}/{p.spans[label].second})"
-                for label in ("ACTOR", "TECHNOLOGY", "LOCATION", "ALL")
-            )
-        )
-        typer.echo(
-            "  Cohen's kappa: "
-            + ", ".join(
-                f"{choice} {_fmt(p.kappa[choice])} (n={p.kappa_items[choice]})" for choice in ("relevant", "category")
-            )
-        )
+    if report.project_id is None:
+        typer.echo("no disputed article: nothing to review")
+        return
+    typer.echo(
+        f"review project {report.project_id}: {report.disputed} disputed article(s), {report.created} queued now, "
+        f"{report.already_queued} already queued"
+    )
 
 
 @annotate_app.command("export-gold")
@@ -304,3 +389,65 @@ def train_domain_cli(
             f"{result.after['overlap'][label]['f1']:.3f}",
         )
     console.print(table)
+
+
+@annotate_app.command("cycle")
+def cycle_cli(
+    base: Annotated[
+        str | None, typer.Option(help="model to start from while none is shipped (default: the configured tagger)")
+    ] = None,
+    shipped: Annotated[
+        Path, typer.Option(help="the shipped domain model", show_default="pipeline/models/survnews_domain")
+    ] = DOMAIN_MODEL_DIR,
+    base_data: Annotated[Path | None, typer.Option(help="DocBin of base training data to rehearse")] = None,
+    rehearsal: Annotated[float, typer.Option(help="base documents mixed in per gold document (0: none)")] = 3.0,
+    test_fraction: Annotated[float, typer.Option(help="share of gold articles held out for before/after")] = 0.2,
+    max_steps: Annotated[int, typer.Option(help="training steps")] = 600,
+    push_count: Annotated[int, typer.Option("--push", help="new tasks to push with the new model")] = 0,
+    seed: Annotated[int, typer.Option()] = 0,
+    work_dir: Annotated[
+        Path, typer.Option(help="scratch folder for the training data and run", show_default="corpus/build/domain")
+    ] = DEFAULT_WORK_DIR,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pull → train domain → before/after on held-out gold → push the new model's predictions.
+
+    The shipped model is replaced only when the held-out F1 does not drop (exit code 1 when it is kept)."""
+    from pipeline.annotate.cycle import cycle
+
+    def action(settings: Settings, ls: LabelStudioSettings, db: Store, client: LabelStudioClient) -> Any:
+        return cycle(
+            db,
+            client,
+            ls,
+            base=base or settings.tagger.model,
+            shipped=shipped,
+            base_data=base_data,
+            rehearsal=rehearsal,
+            test_fraction=test_fraction,
+            max_steps=max_steps,
+            seed=seed,
+            work_dir=work_dir,
+            push_count=push_count,
+            threshold=settings.relevance.threshold,
+        )
+
+    result = _run(config, store, project, action)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(
+            f"pulled {result.pulled.annotations} annotation(s); trained on {result.trained.gold_train} gold "
+            f"article(s), held out {result.trained.gold_held_out}"
+        )
+        typer.echo(result.reason)
+        if result.pushed is not None:
+            typer.echo(
+                f"pushed {result.model_version}: {result.pushed.predictions_added} prediction(s) on existing tasks, "
+                f"{result.pushed.created} new task(s)"
+            )
+    if not result.replaced:
+        raise typer.Exit(1)

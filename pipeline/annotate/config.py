@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -37,6 +37,14 @@ class LabelStudioSettings(BaseModel):
     overlap_percent: int = Field(default=20, ge=0, le=100)
     # how the Label Studio frontend counts span offsets: code points for 1.23 (see pipeline/annotate/offsets.py)
     offset_unit: OffsetUnit = "codepoint"
+    # when an article with several annotators is gold: all agree ("unanimous"), or most ("majority": only ties
+    # are disputed); disputed articles wait for a reviewer in the review project
+    agreement_policy: Literal["unanimous", "majority"] = "unanimous"
+    review_suffix: str = Field(default=" · review", min_length=1, description="review project = title + this")
+
+    @property
+    def review_title(self) -> str:
+        return self.project_title + self.review_suffix
 
     def with_env(self) -> LabelStudioSettings:
         """A copy with the connection taken from the environment where set (env wins over the file)."""

@@ -55,7 +55,7 @@ def split_gold(
 
 
 def export_gold(store: Store, out: Path, *, split: str = "all", test_fraction: float = 0.2) -> int:
-    """Write resolved gold as JSONL (``{"id", "text", "entities": [...], "relations", "relevant", "category"}``),
+    """Write gold as JSONL (``{"id", "text", "entities": [...], "relations", "events", "relevant", "category"}``),
     the shape ``survnews evaluate`` reads; returns the number of records."""
     if split not in ("all", "train", "test"):
         raise ConfigError(f"--split must be all, train or test, not {split!r}")
@@ -67,7 +67,7 @@ def export_gold(store: Store, out: Path, *, split: str = "all", test_fraction: f
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", encoding="utf-8") as handle:
         for record in records:
-            keep = {k: record[k] for k in ("id", "text", "entities", "relations", "relevant", "category")}
+            keep = {k: record[k] for k in ("id", "text", "entities", "relations", "events", "relevant", "category")}
             handle.write(json.dumps(keep, ensure_ascii=False) + "\n")
     tmp.replace(out)  # all or nothing
     return len(records)

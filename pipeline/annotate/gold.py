@@ -4,39 +4,41 @@ Every pulled annotation is kept as its own row in ``gold_annotations`` (same SQL
 the raw result for audit and the spans converted to code-point offsets after checking each one against the
 stored article text. A span that no longer matches the stored text is reported and left out, never merged.
 
-Resolution rule (several annotations of one article → one gold record), applied by :func:`resolve`:
+Resolution (several annotations of one article → one gold record), by :func:`compare`; no "latest wins":
 
 1. Cancelled (skipped) annotations do not count.
-2. If any annotation is marked ground truth in Label Studio, the most recently updated such annotation is the
-   gold record on its own.
-3. Otherwise each item votes separately: a span (start, end, label), a relation (label, from span, to span) and
-   each document choice. An item is kept when more than half of the annotators chose it; on an exact tie
-   (e.g. one of two annotators) the most recently updated annotation decides. Per-span attributes (actor type,
-   technology category, country) are resolved the same way among the annotators who marked that span.
-   A relation is kept only if both of its spans are kept.
-
-With one annotator the gold record is simply that annotation.
+2. **reviewed**: an annotation marked ground truth in Label Studio, or a reviewer's annotation from the review
+   project (stored as ground truth), is the gold record on its own (the most recently updated such one).
+3. **single**: one annotator: the gold record is that annotation.
+4. Otherwise every item is compared: each span (start, end, label), each span's attributes (actor type,
+   technology category, country, private person) among the annotators who marked the span, each relation
+   (label, from span, to span) and each document choice (relevant, category). Under the ``unanimous`` policy
+   (the default) the article is **agreed** when every annotator chose the same items and **disputed**
+   otherwise; under ``majority`` an item is kept when more than half chose it and the article is disputed only
+   on a tie. Disputed articles give no gold until a reviewer resolves them (``annotate review``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.annotate.labelconfig import (
     ATTRIBUTES,
     CATEGORY,
     NOTES,
+    PRIVATE_PERSON,
     RELATIONS,
     RELEVANT,
     SPANS,
 )
 from pipeline.annotate.offsets import OffsetMap, OffsetUnit
-from pipeline.records import ENTITY_LABELS, Entity
+from pipeline.records import ENTITY_LABELS, Article, Entity, Event
 from pipeline.store import Store, utc_now
 
 GOLD_SCHEMA = """
@@ -127,18 +129,30 @@ def parse_result(result: Iterable[dict[str, Any]], text: str, unit: OffsetUnit =
     for item in items:
         name = item.get("from_name")
         value = item.get("value") or {}
-        if item.get("type") == "choices" and name in ATTRIBUTES:
+        kind = item.get("type")
+        if kind in ("choices", "labels") and name in ATTRIBUTES:
             label, attribute = ATTRIBUTES[str(name)]
             entity_for = regions.get(str(item.get("id", "")))
-            choices = value.get("choices") or []
+            chosen = value.get("choices") if kind == "choices" else value.get("labels")
+            chosen = chosen or []
             if entity_for is None:
-                continue  # its span was reported above
+                rid = str(item.get("id", ""))
+                if not any(other.get("from_name") == SPANS and str(other.get("id", "")) == rid for other in items):
+                    parsed.problems.append(
+                        f"{name} {chosen} on a region without an ACTOR/TECHNOLOGY/LOCATION label "
+                        f"({value.get('text')!r}): ignored"
+                    )
+                continue  # otherwise its span was reported above
             if entity_for.label != label:
-                parsed.problems.append(f"{name} {choices} on a {entity_for.label} span {entity_for.text!r}: ignored")
+                parsed.problems.append(f"{name} {chosen} on a {entity_for.label} span {entity_for.text!r}: ignored")
                 continue
-            if choices:
-                setattr(entity_for, attribute, str(choices[0]))
-        elif item.get("type") == "choices" and name in (RELEVANT, CATEGORY):
+            if not chosen:
+                continue
+            if name == PRIVATE_PERSON:
+                entity_for.private_person = str(chosen[0]) == "yes"
+            else:
+                setattr(entity_for, attribute, str(chosen[0]))
+        elif kind == "choices" and name in (RELEVANT, CATEGORY):
             choices = value.get("choices") or []
             if not choices:
                 continue
@@ -146,15 +160,19 @@ def parse_result(result: Iterable[dict[str, Any]], text: str, unit: OffsetUnit =
                 parsed.doc["relevant"] = choices[0] == "yes"
             else:
                 parsed.doc["category"] = str(choices[0])
-        elif item.get("type") == "textarea" and name == NOTES:
+        elif kind == "textarea" and name == NOTES:
             notes = [str(t) for t in value.get("text") or [] if str(t).strip()]
             if notes:
                 parsed.doc["notes"] = "\n".join(notes)
-        elif item.get("type") == "relation":
+        elif kind == "relation":
             relation = _relation(item, regions, parsed.problems)
-            if relation is not None:
+            if relation is not None and relation not in parsed.relations:
                 parsed.relations.append(relation)
 
+    for entity in regions.values():
+        # an ACTOR nobody flagged as a private person: False for people, unset for organisations
+        if entity.label == "ACTOR" and entity.private_person is None and entity.actor_type == "person":
+            entity.private_person = False
     parsed.entities = sorted(regions.values(), key=lambda e: (e.start, e.end, e.label))
     return parsed
 
@@ -174,8 +192,9 @@ def _relation(item: dict[str, Any], regions: dict[str, Entity], problems: list[s
     if head.label != "ACTOR":
         problems.append(f"relation {label}: {head.text!r} is a {head.label}, not an ACTOR: ignored")
         return None
-    if label == "uses" and child.label != "TECHNOLOGY":
-        problems.append(f"relation uses: {child.text!r} is a {child.label}, not a TECHNOLOGY: ignored")
+    wanted = ("ACTOR", "LOCATION") if label == "targets" else ("TECHNOLOGY",)
+    if child.label not in wanted:
+        problems.append(f"relation {label}: {child.text!r} is a {child.label}, not a {' or '.join(wanted)}: ignored")
         return None
     return {"label": label, "from": [head.start, head.end], "to": [child.start, child.end]}
 
@@ -323,107 +342,272 @@ def stored_annotations(store: Store) -> dict[str, list[StoredAnnotation]]:
 
 
 # resolution -----------------------------------------------------------------------------------------------
-def _vote(values: list[Any], latest: Any) -> tuple[bool, Any]:
-    """Majority among ``values``; on a tie the value of the most recent annotation wins (if it is one of them)."""
-    counts = Counter(values)
-    if not counts:
-        return False, None
-    top = max(counts.values())
-    leaders = [v for v, n in counts.items() if n == top]
-    if len(leaders) == 1:
-        return True, leaders[0]
-    return (True, latest) if latest in leaders else (True, leaders[0])
+Policy = Literal["unanimous", "majority"]
+POLICIES: tuple[Policy, ...] = ("unanimous", "majority")
+# what a compared article is: gold comes from every state but "disputed"
+STATES = ("single", "agreed", "majority", "disputed", "reviewed")
+# the attributes compared for each span label
+LABEL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "ACTOR": ("actor_type", "private_person"),
+    "TECHNOLOGY": ("category",),
+    "LOCATION": ("country",),
+}
+SpanKey = tuple[int, int, str]
 
 
-def resolve(annotations: list[StoredAnnotation]) -> tuple[list[Entity], list[dict[str, Any]], dict[str, Any], str]:
-    """Resolve one article's annotations (oldest update first) by the rule in the module docstring.
+def attribute_value(entity: Entity, name: str) -> Any:
+    """An attribute as compared: an ACTOR nobody flagged as a private person counts as not one."""
+    value = getattr(entity, name)
+    if name == "private_person" and entity.label == "ACTOR":
+        return bool(value)
+    return value
 
-    Returns (entities, relations, doc, rule) where rule is ``single``, ``ground_truth`` or ``majority``.
-    """
-    if len(annotations) == 1:
-        only = annotations[0]
-        return only.entities, only.relations, only.doc, "single"
+
+@dataclass
+class Comparison:
+    """One article's annotations compared: its state, the merged items, and what the annotators disagree on."""
+
+    state: str  # one of STATES
+    entities: list[Entity]
+    relations: list[dict[str, Any]]
+    doc: dict[str, Any]
+    annotators: list[str]
+    disputes: list[str] = field(default_factory=list)  # one readable line per disagreement
+
+    @property
+    def accepted(self) -> bool:
+        return self.state != "disputed"
+
+
+def _who(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "nobody"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def latest_per_annotator(annotations: list[StoredAnnotation]) -> list[StoredAnnotation]:
+    """Each annotator's most recent annotation of the article (annotations come oldest update first)."""
+    return list({a.annotator: a for a in annotations}.values())
+
+
+def compare(annotations: list[StoredAnnotation], policy: Policy = "unanimous") -> Comparison:
+    """Compare one article's annotations (oldest update first) by the rule in the module docstring."""
+    if not annotations:
+        raise ValueError("no annotations to compare")
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}")
     truth = [a for a in annotations if a.ground_truth]
     if truth:
-        latest = truth[-1]
-        return latest.entities, latest.relations, latest.doc, "ground_truth"
+        final = truth[-1]
+        return Comparison("reviewed", final.entities, final.relations, final.doc, [final.annotator])
+    people = latest_per_annotator(annotations)
+    names = sorted(a.annotator for a in people)
+    if len(people) == 1:
+        only = people[0]
+        return Comparison("single", only.entities, only.relations, only.doc, names)
 
-    n = len(annotations)
-    latest = annotations[-1]
+    n = len(people)
+    disputes: list[str] = []
+    majority_resolved = False
 
-    def kept(count: int, in_latest: bool) -> bool:
-        return 2 * count > n or (2 * count == n and in_latest)
+    def decide(count: int, total: int) -> bool | None:
+        """Keep (True), drop (False) or tie/disputed (None) an item ``count`` of ``total`` annotators chose."""
+        nonlocal majority_resolved
+        if count == total:
+            return True
+        if policy == "unanimous" or 2 * count == total:
+            return None
+        majority_resolved = True
+        return 2 * count > total
 
-    SpanKey = tuple[int, int, str]
-    span_votes: Counter[SpanKey] = Counter()
-    marked: dict[SpanKey, list[tuple[StoredAnnotation, Entity]]] = {}
-    for annotation in annotations:
-        for entity in {(e.start, e.end, e.label): e for e in annotation.entities}.values():
-            key: SpanKey = (entity.start, entity.end, str(entity.label))
-            span_votes[key] += 1
-            marked.setdefault(key, []).append((annotation, entity))
-    latest_spans = {(e.start, e.end, e.label) for e in latest.entities}
+    marked: dict[SpanKey, dict[str, Entity]] = {}
+    for a in people:
+        for entity in a.entities:
+            marked.setdefault((entity.start, entity.end, entity.label), {})[a.annotator] = entity
     entities: list[Entity] = []
-    for key, count in span_votes.items():
-        if not kept(count, key in latest_spans):
+    for key in sorted(marked):
+        by_who = marked[key]
+        sample = next(iter(by_who.values()))
+        verdict = decide(len(by_who), n)
+        if verdict is None:
+            missing = set(names) - set(by_who)
+            disputes.append(f"span {sample.text!r} ({key[2]}): marked by {_who(by_who)}; not by {_who(missing)}")
+        if not verdict:
             continue
-        voters = marked[key]
-        base = voters[-1][1]
-        resolved = Entity(start=base.start, end=base.end, text=base.text, label=base.label, source="gold")
-        for _, attribute in ATTRIBUTES.values():
-            values = [getattr(e, attribute) for _, e in voters if getattr(e, attribute) is not None]
-            if values:
-                _, choice = _vote(values, getattr(voters[-1][1], attribute))
-                setattr(resolved, attribute, choice)
-        entities.append(resolved)
-    entities.sort(key=lambda e: (e.start, e.end, e.label))
+        merged = Entity(start=key[0], end=key[1], text=sample.text, label=sample.label, source="gold")
+        for name in LABEL_ATTRIBUTES.get(key[2], ()):
+            values = Counter(attribute_value(e, name) for e in by_who.values())
+            top_value, top = values.most_common(1)[0]
+            choice = decide(top, len(by_who)) if len(values) > 1 else True
+            if choice is None or (len(values) > 1 and not choice):
+                shown = " vs ".join(
+                    f"{_show(v)} ({_who(w for w, e in by_who.items() if attribute_value(e, name) == v)})"
+                    for v in sorted(values, key=_show)
+                )
+                disputes.append(f"{name} of {sample.text!r}: {shown}")
+                continue
+            if name == "private_person" and top_value is False and sample.actor_type != "person":
+                top_value = None  # "not a private person" is only stated for people
+            setattr(merged, name, top_value)
+        entities.append(merged)
+    kept_spans = {(e.start, e.end) for e in entities}
 
-    spans = {(e.start, e.end) for e in entities}
-    relation_votes: Counter[str] = Counter()
-    for annotation in annotations:
-        for rel in {json.dumps(r, sort_keys=True) for r in annotation.relations}:
-            relation_votes[rel] += 1
-    latest_relations = {json.dumps(r, sort_keys=True) for r in latest.relations}
-    relations = [
-        json.loads(rel)
-        for rel, count in sorted(relation_votes.items())
-        if kept(count, rel in latest_relations)
-        and tuple(json.loads(rel)["from"]) in spans
-        and tuple(json.loads(rel)["to"]) in spans
-    ]
+    relation_votes: dict[str, set[str]] = {}
+    for a in people:
+        for relation in a.relations:
+            relation_votes.setdefault(json.dumps(relation, sort_keys=True), set()).add(a.annotator)
+    texts = {(e.start, e.end): e.text for a in people for e in a.entities}
+    relations: list[dict[str, Any]] = []
+    for encoded, who in sorted(relation_votes.items()):
+        relation = json.loads(encoded)
+        verdict = decide(len(who), n)
+        if verdict is None:
+            head, child = texts.get(tuple(relation["from"]), "?"), texts.get(tuple(relation["to"]), "?")
+            others = _who(set(names) - who)
+            disputes.append(f"relation {head!r} {relation['label']} {child!r}: drawn by {_who(who)}; not by {others}")
+        if verdict and tuple(relation["from"]) in kept_spans and tuple(relation["to"]) in kept_spans:
+            relations.append(relation)
 
     doc: dict[str, Any] = {}
     for name in ("relevant", "category"):
-        values = [a.doc[name] for a in annotations if a.doc.get(name) is not None]
-        if values:
-            _, doc[name] = _vote(values, latest.doc.get(name))
-    return entities, relations, doc, "majority"
+        answers = {a.annotator: a.doc.get(name) for a in people}
+        values = Counter(answers.values())
+        if set(values) == {None}:
+            continue
+        top_value, top = values.most_common(1)[0]
+        verdict = decide(top, n) if len(values) > 1 else True
+        if verdict is None or (len(values) > 1 and not verdict):
+            shown = " vs ".join(
+                f"{_show(v)} ({_who(w for w, x in answers.items() if x == v)})" for v in sorted(values, key=_show)
+            )
+            disputes.append(f"{name}: {shown}")
+            continue
+        if top_value is not None:
+            doc[name] = top_value
+    state = "disputed" if disputes else "majority" if majority_resolved else "agreed"
+    return Comparison(state, entities, relations, doc, names, disputes)
 
 
-def iter_gold(store: Store) -> Iterator[dict[str, Any]]:
-    """Resolved gold, one record per annotated article still in the store with unchanged text, by article id.
+def resolve(
+    annotations: list[StoredAnnotation], policy: Policy = "unanimous"
+) -> tuple[list[Entity], list[dict[str, Any]], dict[str, Any], str]:
+    """(entities, relations, doc, state) of :func:`compare`; the items are only gold when state != disputed."""
+    c = compare(annotations, policy)
+    return c.entities, c.relations, c.doc, c.state
 
-    Keys: id, text, entities (Entity dicts, code-point offsets, source "gold"), relations, relevant (bool or
-    None), category (str or None), annotators (sorted), annotation_ids, task_ids, resolution (the rule used).
-    """
+
+# gold events ----------------------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (by punctuation and line breaks) holding text[start:end]."""
+    begin = 0
+    for found in _SENTENCE_END.finditer(text, 0, start):
+        begin = found.end()
+    while begin < start and text[begin].isspace():
+        begin += 1
+    after = _SENTENCE_END.search(text, max(end, begin))
+    stop = after.end() if after and after.group() != "\n" else (after.start() if after else len(text))
+    return begin, stop
+
+
+def with_entity_ids(article: Article | None, entities: list[Entity]) -> list[Entity]:
+    """Gold entities with ``entity_id`` and ``canonical``: a predicted entity at the same offsets and label lends
+    its own (so gold and machine records name one thing alike); other mentions with the same label and surface
+    share one gold id."""
+    predicted = {(e.start, e.end, e.label): e for e in (article.entities if article else [])}
+    by_surface = {(e.label, e.text.casefold()): e for e in (article.entities if article else []) if e.entity_id}
+    out: list[Entity] = []
+    for entity in entities:
+        copy = Entity.from_dict(entity.to_dict())
+        twin = predicted.get((entity.start, entity.end, entity.label)) or by_surface.get(
+            (entity.label, entity.text.casefold())
+        )
+        if twin is not None and twin.entity_id:
+            copy.entity_id, copy.canonical = twin.entity_id, twin.canonical or twin.text
+        else:
+            slug = re.sub(r"\W+", "-", entity.text.casefold()).strip("-") or "x"
+            copy.entity_id, copy.canonical = f"gold:{entity.label.lower()}:{slug}", entity.text
+        out.append(copy)
+    return out
+
+
+def gold_events(text: str, entities: list[Entity], relations: list[dict[str, Any]], source: str) -> list[Event]:
+    """Annotators' relations as Event records (the shape the events component writes)."""
+    at = {(e.start, e.end): e for e in entities}
+    events: list[Event] = []
+    for relation in relations:
+        actor, obj = at.get(tuple(relation["from"])), at.get(tuple(relation["to"]))
+        if actor is None or obj is None:
+            continue
+        start, end = sentence_bounds(text, min(actor.start, obj.start), max(actor.end, obj.end))
+        events.append(
+            Event(
+                relation=relation["label"],
+                actor_id=actor.entity_id or "",
+                actor=actor.canonical or actor.text,
+                object_id=obj.entity_id or "",
+                object=obj.canonical or obj.text,
+                object_label=obj.label,
+                start=start,
+                end=end,
+                evidence=text[start:end],
+                source=source,
+                actor_type=actor.actor_type,
+                object_category=obj.category if obj.label == "TECHNOLOGY" else None,
+                country=obj.country if obj.label == "LOCATION" else actor.country,
+                score=1.0,
+            )
+        )
+    return events
+
+
+def compared_articles(store: Store, policy: Policy = "unanimous") -> Iterator[tuple[str, Comparison]]:
+    """(article id, comparison) for every annotated article still in the store with unchanged text, by id."""
     for article_id, kept_annotations in sorted(stored_annotations(store).items()):
         article = store.get_article(article_id)
         if article is None:
             continue
         current = text_sha256(article.text)
         usable = [a for a in kept_annotations if a.text_sha256 == current]
-        if not usable:
-            continue  # the text changed after annotation: spans would point at the wrong characters
-        entities, relations, doc, rule = resolve(usable)
+        if usable:  # else the text changed after annotation: spans would point at the wrong characters
+            yield article_id, compare(usable, policy)
+
+
+def iter_gold(store: Store, policy: Policy = "unanimous") -> Iterator[dict[str, Any]]:
+    """Gold, one record per annotated article that is agreed, single or reviewed (never a disputed one).
+
+    Keys: id, text, entities (Entity dicts, code-point offsets, source "gold", with entity ids), relations,
+    events (Event dicts built from the relations), relevant (bool or None), category (str or None),
+    annotators (sorted), annotation_ids, task_ids, resolution (the article's state).
+    """
+    annotations = stored_annotations(store)
+    for article_id, comparison in compared_articles(store, policy):
+        if not comparison.accepted:
+            continue
+        article = store.get_article(article_id)
+        assert article is not None
+        current = text_sha256(article.text)
+        usable = [a for a in annotations[article_id] if a.text_sha256 == current]
+        entities = with_entity_ids(article, comparison.entities)
+        events = gold_events(article.text, entities, comparison.relations, f"gold:{comparison.state}")
         yield {
             "id": article_id,
             "text": article.text,
             "entities": [e.to_dict() for e in entities],
-            "relations": relations,
-            "relevant": doc.get("relevant"),
-            "category": doc.get("category"),
+            "relations": comparison.relations,
+            "events": [e.to_dict() for e in events],
+            "relevant": comparison.doc.get("relevant"),
+            "category": comparison.doc.get("category"),
             "annotators": sorted({a.annotator for a in usable}),
             "annotation_ids": [a.annotation_id for a in usable],
             "task_ids": sorted({a.task_id for a in usable}),
-            "resolution": rule,
+            "resolution": comparison.state,
         }

@@ -1,7 +1,8 @@
 """Pulling annotations back as gold, and the progress summary (``annotate status``).
 
-Everything is read from the server first and written to the store in one transaction at the end, so a server
-that fails mid-pull leaves the stored gold exactly as it was.
+Everything is read from the server first (the annotators' project, then its review project, whose annotations
+are kept as ground truth) and written to the store at the end, one transaction per project, so a server that
+fails mid-pull leaves the stored gold exactly as it was.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 from pipeline.annotate._client import LabelStudioClient
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.annotate.gold import (
+    STATES,
     GoldRow,
+    compared_articles,
     ensure_gold_schema,
-    iter_gold,
     parse_result,
     replace_project_gold,
     text_sha256,
@@ -26,7 +28,10 @@ from pipeline.store import Store
 @dataclass
 class PullReport:
     project_id: int
+    review_project_id: int | None = None
     tasks: int = 0
+    reviews: int = 0  # annotations read from the review project
+    queued_for_review: int = 0  # disputed articles sent to the review project after this pull
     annotations: int = 0
     cancelled: int = 0
     new: int = 0
@@ -48,15 +53,20 @@ def _annotator(annotation: dict[str, Any], users: dict[int, str]) -> str:
     return users.get(int(who), f"user-{who}")
 
 
-def pull(store: Store, client: LabelStudioClient, settings: LabelStudioSettings) -> PullReport:
-    client.check()
-    project_id = client.require_project(settings.project_title)
-    users = client.users_by_id()
-    report = PullReport(project_id=project_id)
+def _read_project(
+    store: Store,
+    client: LabelStudioClient,
+    settings: LabelStudioSettings,
+    project_id: int,
+    users: dict[int, str],
+    report: PullReport,
+    *,
+    review: bool,
+) -> tuple[list[GoldRow], set[int]]:
     rows: list[GoldRow] = []
     keep: set[int] = set()  # annotations of tasks whose article is missing now: neither merged nor deleted
     for task in client.iter_tasks(project_id, with_annotations=True):
-        report.tasks += 1
+        report.tasks += 0 if review else 1
         annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
         if not annotations:
             continue
@@ -72,6 +82,7 @@ def pull(store: Store, client: LabelStudioClient, settings: LabelStudioSettings)
             continue
         for annotation in annotations:
             report.annotations += 1
+            report.reviews += review
             cancelled = bool(annotation.get("was_cancelled"))
             report.cancelled += cancelled
             result = [r for r in annotation.get("result") or [] if isinstance(r, dict)]
@@ -91,15 +102,32 @@ def pull(store: Store, client: LabelStudioClient, settings: LabelStudioSettings)
                     updated_at=annotation.get("updated_at"),
                     lead_time=annotation.get("lead_time"),
                     cancelled=cancelled,
-                    ground_truth=bool(annotation.get("ground_truth")),
+                    # a reviewer's decision is the article's gold on its own, like a ground-truth mark
+                    ground_truth=review or bool(annotation.get("ground_truth")),
                     text_sha256=text_sha256(article.text),
                     result=result,
                     parsed=parsed,
                 )
             )
-    counts = replace_project_gold(store, project_id, rows, frozenset(keep))
-    report.new, report.updated = counts["new"], counts["updated"]
-    report.unchanged, report.removed = counts["unchanged"], counts["removed"]
+    return rows, keep
+
+
+def pull(store: Store, client: LabelStudioClient, settings: LabelStudioSettings) -> PullReport:
+    """Pull the annotators' project and, when it exists, its review project."""
+    client.check()
+    project_id = client.require_project(settings.project_title)
+    review_id = client.find_project(settings.review_title)
+    users = client.users_by_id()
+    report = PullReport(project_id=project_id, review_project_id=review_id)
+    projects = [(project_id, *_read_project(store, client, settings, project_id, users, report, review=False))]
+    if review_id is not None:
+        projects.append((review_id, *_read_project(store, client, settings, review_id, users, report, review=True)))
+    for pid, rows, keep in projects:
+        counts = replace_project_gold(store, pid, rows, frozenset(keep))
+        report.new += counts["new"]
+        report.updated += counts["updated"]
+        report.unchanged += counts["unchanged"]
+        report.removed += counts["removed"]
     return report
 
 
@@ -114,7 +142,12 @@ class StatusReport:
     per_annotator: dict[str, dict[str, int]] = field(default_factory=dict)  # email → {annotated, skipped}
     predictions: dict[str, int] = field(default_factory=dict)  # model version → tasks with such a prediction
     gold_pulled: int = 0  # annotation rows in the local store (all projects)
-    gold_articles: int = 0  # articles with resolved gold
+    gold_articles: int = 0  # articles with gold (single, agreed, majority or reviewed)
+    states: dict[str, int] = field(default_factory=dict)  # article state → count (see gold.compare)
+    review_project_id: int | None = None
+    review_tasks: int = 0
+    review_done: int = 0  # review tasks with a reviewer's annotation
+    disputed: list[dict[str, Any]] = field(default_factory=list)  # {article_id, disputes} waiting for review
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -149,5 +182,18 @@ def status(store: Store, client: LabelStudioClient, settings: LabelStudioSetting
     report.predictions = dict(sorted(predictions.items()))
     ensure_gold_schema(store)
     report.gold_pulled = int(store.db.execute("SELECT COUNT(*) FROM gold_annotations").fetchone()[0])
-    report.gold_articles = sum(1 for _ in iter_gold(store))
+    states: Counter[str] = Counter()
+    for article_id, comparison in compared_articles(store, settings.agreement_policy):
+        states[comparison.state] += 1
+        if not comparison.accepted:
+            report.disputed.append({"article_id": article_id, "disputes": comparison.disputes})
+    report.states = {state: states[state] for state in STATES}
+    report.gold_articles = sum(n for state, n in states.items() if state != "disputed")
+    report.review_project_id = client.find_project(settings.review_title)
+    if report.review_project_id is not None:
+        for task in client.iter_tasks(report.review_project_id, with_annotations=True):
+            report.review_tasks += 1
+            report.review_done += any(
+                isinstance(a, dict) and not a.get("was_cancelled") for a in task.get("annotations") or []
+            )
     return report

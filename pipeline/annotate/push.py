@@ -17,17 +17,20 @@ from typing import Any, Literal
 from markdown_it import MarkdownIt
 
 from pipeline.annotate._client import ONCE, LabelStudioClient
+from pipeline.annotate.confidence import ArticleConfidence, Scorer, source_name
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.annotate.gold import text_sha256
 from pipeline.annotate.labelconfig import (
-    ACTOR_TYPE,
+    ATTRIBUTES,
     CATEGORY,
-    COUNTRY,
+    COUNTRY_OPTIONS,
+    PRIVATE_PERSON,
+    RELATIONS,
     RELEVANT,
     SPANS,
-    TECHNOLOGY_CATEGORY,
     TEXT,
     LabelConfig,
+    country_options,
     load_label_config,
 )
 from pipeline.annotate.offsets import OffsetMap, OffsetUnit
@@ -35,13 +38,8 @@ from pipeline.errors import ConfigError
 from pipeline.records import Article
 from pipeline.store import Store
 
-Strategy = Literal["random", "stratified", "uncertain"]
-STRATEGIES: tuple[Strategy, ...] = ("random", "stratified", "uncertain")
-_ATTRIBUTE_FOR_LABEL = {
-    "ACTOR": (ACTOR_TYPE, "actor_type"),
-    "TECHNOLOGY": (TECHNOLOGY_CATEGORY, "category"),
-    "LOCATION": (COUNTRY, "country"),
-}
+Strategy = Literal["random", "stratified", "uncertain", "diverse"]
+STRATEGIES: tuple[Strategy, ...] = ("random", "stratified", "uncertain", "diverse")
 
 
 # setup ----------------------------------------------------------------------------------------------------
@@ -109,15 +107,45 @@ def article_category(article: Article) -> str | None:
     return _most_common([e.category for e in article.entities if e.label == "TECHNOLOGY"])
 
 
+def article_countries(article: Article) -> list[str]:
+    """The article's own countries, most mentioned first (LOCATION spans, then any entity's country)."""
+    counts = Counter(e.country for e in article.entities if e.country and e.label == "LOCATION")
+    for e in article.entities:
+        if e.country and e.country not in counts:
+            counts[e.country] += 0
+    return [code for code, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _region_for(article: Article, ids: dict[int, str], entity_id: str, name: str, start: int, end: int) -> str | None:
+    """The region of the entity ``entity_id`` (or, without ids, named ``name``) inside the evidence sentence
+    [start, end), else its nearest mention."""
+    found = [(n, e) for n, e in enumerate(article.entities) if n in ids and entity_id and e.entity_id == entity_id]
+    if not found:
+        found = [(n, e) for n, e in enumerate(article.entities) if n in ids and name in (e.canonical, e.text)]
+    if not found:
+        return None
+    inside = [(n, e) for n, e in found if start <= e.start and e.end <= end]
+    n, _ = min(inside or found, key=lambda item: abs(item[1].start - start))
+    return ids[n]
+
+
 def prediction_result(
-    article: Article, config: LabelConfig, unit: OffsetUnit = "codepoint"
+    article: Article,
+    config: LabelConfig,
+    unit: OffsetUnit = "codepoint",
+    confidence: ArticleConfidence | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The tagger's spans (and document guesses) as a Label Studio result; also counts what was left out
-    (spans whose text does not match the stored text, attribute values the labeling config does not offer)."""
+    """The tagger's spans, attributes, events (as relations) and document guesses as a Label Studio result; also
+    counts what was left out (spans whose text does not match the stored text, attribute values the labeling
+    config does not offer, events whose spans were not sent). Each span carries its score and, in the region
+    meta, where it came from and how sure the tagger is."""
     offsets = OffsetMap(article.text, unit)
     result: list[dict[str, Any]] = []
     left_out = 0
-    for n, entity in enumerate(sorted(article.entities, key=lambda e: (e.start, e.end))):
+    region_ids: dict[int, str] = {}
+    order = sorted(range(len(article.entities)), key=lambda i: (article.entities[i].start, article.entities[i].end))
+    for n in order:
+        entity = article.entities[n]
         if article.text[entity.start : entity.end] != entity.text or not config.allows(SPANS, entity.label):
             left_out += 1
             continue
@@ -127,29 +155,62 @@ def prediction_result(
             "text": entity.text,
         }
         region_id = f"e{n}"
-        result.append(
-            {
-                "id": region_id,
-                "from_name": SPANS,
-                "to_name": TEXT,
-                "type": "labels",
-                "value": {**region, "labels": [entity.label]},
-            }
-        )
-        control, attribute = _ATTRIBUTE_FOR_LABEL[entity.label]
-        value = getattr(entity, attribute)
-        if value is None:
-            continue
-        if not config.allows(control, value):
+        region_ids[n] = region_id
+        score = confidence.scores[n] if confidence is not None else entity.score
+        span_item: dict[str, Any] = {
+            "id": region_id,
+            "from_name": SPANS,
+            "to_name": TEXT,
+            "type": "labels",
+            "value": {**region, "labels": [entity.label]},
+        }
+        if score is not None:
+            span_item["score"] = round(float(score), 4)
+            span_item["meta"] = {"text": [f"{source_name(entity.source)} · score {float(score):.2f}"]}
+        result.append(span_item)
+        for control, (label, attribute) in ATTRIBUTES.items():
+            if label != entity.label:
+                continue
+            value = getattr(entity, attribute)
+            if control == PRIVATE_PERSON:
+                if value is not True:
+                    continue
+                value = "yes"
+            if value is None:
+                continue
+            if not config.allows(control, value):
+                left_out += 1
+                continue
+            kind = config.kind(control)
+            key = "labels" if kind == "labels" else "choices"
+            result.append(
+                {
+                    "id": region_id,
+                    "from_name": control,
+                    "to_name": TEXT,
+                    "type": kind,
+                    "value": {**region, key: [value]},
+                }
+            )
+    drawn: set[tuple[str, str, str]] = set()
+    for event in article.events:
+        if event.negated or event.relation not in RELATIONS:
+            continue  # a denied fact is no relation to draw
+        head = _region_for(article, region_ids, event.actor_id, event.actor, event.start, event.end)
+        child = _region_for(article, region_ids, event.object_id, event.object, event.start, event.end)
+        if head is None or child is None or head == child:
             left_out += 1
             continue
+        if (head, child, event.relation) in drawn:
+            continue
+        drawn.add((head, child, event.relation))
         result.append(
             {
-                "id": region_id,
-                "from_name": control,
-                "to_name": TEXT,
-                "type": "choices",
-                "value": {**region, "choices": [value]},
+                "from_id": head,
+                "to_id": child,
+                "type": "relation",
+                "direction": "right",
+                "labels": [event.relation],
             }
         )
     result.append(
@@ -183,6 +244,7 @@ def task_data(article: Article) -> dict[str, Any]:
         "meta": meta,
         "article_id": article.id,
         "text_sha256": text_sha256(article.text),
+        COUNTRY_OPTIONS: country_options(article_countries(article)),
     }
 
 
@@ -193,6 +255,9 @@ class Candidate:
     relevance: float
     country: str
     category: str
+    uncertainty: float = 0.0
+    countries: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
 
 
 def select(
@@ -203,7 +268,10 @@ def select(
     - random: a seeded random sample.
     - stratified: strata are (country, category); one article per stratum in turn (equal allocation), strata
       ordered by size then name, random within a stratum, so rare countries and categories get seen early.
-    - uncertain: relevance closest to the decision threshold first (ties by id).
+    - uncertain: the tagger's uncertainty (see pipeline/annotate/confidence.py), most uncertain first; ties by
+      relevance nearest the threshold, then id.
+    - diverse: greedy coverage of countries and technology categories: each pick adds the most of them not yet
+      covered (ties: the more uncertain, then id), so a batch spans the corpus instead of its biggest cluster.
     """
     if strategy not in STRATEGIES:
         raise ConfigError(f"unknown selection strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -212,7 +280,20 @@ def select(
     if strategy == "random":
         return [c.id for c in rng.sample(ordered, min(count, len(ordered)))]
     if strategy == "uncertain":
-        return [c.id for c in sorted(ordered, key=lambda c: (abs(c.relevance - threshold), c.id))[:count]]
+        return [
+            c.id for c in sorted(ordered, key=lambda c: (-c.uncertainty, abs(c.relevance - threshold), c.id))[:count]
+        ]
+    if strategy == "diverse":
+        covered: set[str] = set()
+        pool = list(ordered)
+        picked_ids: list[str] = []
+        features = {c.id: {f"country:{x}" for x in c.countries} | {f"category:{x}" for x in c.categories} for c in pool}
+        while pool and len(picked_ids) < count:
+            best = min(pool, key=lambda c: (-len(features[c.id] - covered), -c.uncertainty, c.id))
+            pool.remove(best)
+            covered |= features[best.id]
+            picked_ids.append(best.id)
+        return picked_ids
     strata: dict[tuple[str, str], list[Candidate]] = {}
     for c in ordered:
         strata.setdefault((c.country, c.category), []).append(c)
@@ -270,13 +351,43 @@ def existing_tasks(client: LabelStudioClient, project_id: int) -> dict[str, Exis
     return found
 
 
-def _candidates(store: Store, skip: set[str], relevant_only: bool) -> Iterator[Candidate]:
+def retag(articles: list[Article], tagger: Any) -> list[Article]:
+    """Copies of ``articles`` with the spans and events of another pipeline (the store is left as it is)."""
+    from dataclasses import replace
+
+    from pipeline.tag import tag_texts_with_events
+
+    tagged = tag_texts_with_events(tagger, [a.text for a in articles])
+    return [replace(a, entities=ents, events=evs) for a, (ents, evs) in zip(articles, tagged, strict=True)]
+
+
+def _candidates(
+    store: Store, skip: set[str], relevant_only: bool, scorer: Scorer | None, tagger: Any | None
+) -> Iterator[Candidate]:
+    batch: list[Article] = []
+
+    def flush() -> Iterator[Candidate]:
+        articles = retag(batch, tagger) if tagger is not None else batch
+        scored = scorer.score(articles) if scorer is not None else [None] * len(articles)
+        for article, confidence in zip(articles, scored, strict=True):
+            yield Candidate(
+                article.id,
+                article.relevance,
+                article_country(article) or "??",
+                article_category(article) or "none",
+                uncertainty=confidence.uncertainty if confidence is not None else 0.0,
+                countries=frozenset(article_countries(article)),
+                categories=frozenset(e.category for e in article.entities if e.category),
+            )
+        batch.clear()
+
     for article in store.articles(relevant_only=relevant_only):
         if article.id in skip:
             continue
-        yield Candidate(
-            article.id, article.relevance, article_country(article) or "??", article_category(article) or "none"
-        )
+        batch.append(article)
+        if len(batch) >= 32:
+            yield from flush()
+    yield from flush()
 
 
 def push(
@@ -290,12 +401,17 @@ def push(
     threshold: float = 0.5,
     relevant_only: bool = False,
     model_version: str | None = None,
+    scorer: Scorer | None = None,
+    tagger: Any | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> PushReport:
     """Add predictions of a new model version to tasks already pushed, then import ``count`` new articles.
 
-    Imports go in batches of ``settings.batch_size``; each batch is one request the server applies whole.
-    ``on_batch(created_so_far)`` is called after each batch.
+    ``scorer`` gives each span its score and each task its uncertainty (the prediction's score; without one,
+    spans carry the rule priors only); ``tagger``, when given, replaces the stored spans by that pipeline's
+    (how ``annotate cycle`` pushes a new model's predictions). Imports go in batches of
+    ``settings.batch_size``; each batch is one request the server applies whole. ``on_batch(created_so_far)``
+    is called after each batch.
     """
     if count < 0:
         raise ConfigError("--count must be zero or more")
@@ -304,48 +420,54 @@ def push(
     project_id = client.require_project(settings.project_title)
     report = PushReport(project_id=project_id)
     existing = existing_tasks(client, project_id)
+    scorer = scorer or Scorer(None, threshold=threshold)
+
+    def prediction(article: Article, version: str) -> dict[str, Any]:
+        (confidence,) = scorer.score([article])
+        result, left_out = prediction_result(article, config, settings.offset_unit, confidence)
+        report.left_out += left_out
+        # the task's score is the tagger's uncertainty: sort by prediction score (descending) for the hardest first
+        return {"model_version": version, "score": confidence.uncertainty, "result": result}
+
+    def version_of(article: Article) -> str | None:
+        if model_version is not None:
+            return model_version
+        if tagger is not None:
+            from pipeline.tag import pipeline_identity
+
+            name, version = pipeline_identity(tagger)
+            return f"{name}@{version}"
+        return model_version_of(article)
 
     for article_id, task in sorted(existing.items()):
-        article = store.get_article(article_id)
-        if article is None:
+        stored = store.get_article(article_id)
+        if stored is None:
             continue
         report.already_pushed += 1
-        if text_sha256(article.text) != task.text_sha256:
+        if text_sha256(stored.text) != task.text_sha256:
             report.stale.append(article_id)
             continue
-        version = model_version or model_version_of(article)
+        version = version_of(stored)
         if version is None or version in task.model_versions:
             continue
-        result, left_out = prediction_result(article, config, settings.offset_unit)
-        report.left_out += left_out
-        client.call(
-            "add prediction",
-            client.sdk.predictions.create,
-            task=task.task_id,
-            result=result,
-            model_version=version,
-            score=round(article.relevance, 4),
-            **ONCE,
-        )
+        (article,) = retag([stored], tagger) if tagger is not None else (stored,)
+        body = prediction(article, version)
+        client.call("add prediction", client.sdk.predictions.create, task=task.task_id, **body, **ONCE)
         report.predictions_added += 1
 
     if count:
-        candidates = list(_candidates(store, set(existing), relevant_only))
+        candidates = list(
+            _candidates(store, set(existing), relevant_only, scorer if strategy in ("uncertain",) else None, tagger)
+        )
         report.selected = select(candidates, count, strategy, seed=seed, threshold=threshold)
     for start in range(0, len(report.selected), settings.batch_size):
         batch: list[dict[str, Any]] = []
-        for article_id in report.selected[start : start + settings.batch_size]:
-            article = store.get_article(article_id)
-            if article is None:
-                continue
+        chosen = [a for a in (store.get_article(i) for i in report.selected[start : start + settings.batch_size]) if a]
+        for article in retag(chosen, tagger) if tagger is not None else chosen:
             new_task: dict[str, Any] = {"data": task_data(article)}
-            version = model_version or model_version_of(article)
+            version = version_of(article)
             if version is not None:
-                result, left_out = prediction_result(article, config, settings.offset_unit)
-                report.left_out += left_out
-                new_task["predictions"] = [
-                    {"model_version": version, "score": round(article.relevance, 4), "result": result}
-                ]
+                new_task["predictions"] = [prediction(article, version)]
             batch.append(new_task)
         if not batch:
             continue
