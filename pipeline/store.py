@@ -304,6 +304,11 @@ class Store:
         with self.db:
             self.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, stage))
 
+    def clear_rejects(self, items: list[str], stage: str) -> None:
+        """Forget the rejects of these items at ``stage`` (they went through since)."""
+        with self.db:
+            self.db.executemany("DELETE FROM rejects WHERE item = ? AND stage = ?", [(i, stage) for i in items])
+
     def rejects(self) -> list[dict[str, str]]:
         rows = self.db.execute("SELECT item, stage, reason, at FROM rejects ORDER BY at, item").fetchall()
         return [dict(r) for r in rows]
