@@ -930,10 +930,13 @@ def clean_text_dump(text: str) -> Extracted:
     """
     if not isinstance(text, str):
         raise RejectError("empty", "text dump is not a string")
+    # Line ends first (CRLF, old Mac CR, and the Unicode separators), before control characters are dropped:
+    # a CR-only dump would otherwise become one line.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text.replace("\x00", ""))
     # Zero-width and other format characters break the line rules and carry no text.
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
-    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
     if not lines:
         raise RejectError("empty", "text dump has no text")

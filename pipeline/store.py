@@ -7,6 +7,7 @@ run resumes where it stopped. Keys are content-derived, so re-running a stage ne
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -78,7 +79,33 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(SurvnewsError):
-    """The store cannot be opened or is not a survnews store."""
+    """The store cannot be opened or is not a survnews store. CLI exit code 2: the path is the user's to fix."""
+
+    exit_code = 2
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (not a survnews store, or a damaged one)"
+    return text or type(exc).__name__
+
+
+def _check_store_path(path: Path) -> None:
+    """What SQLite would report only as "unable to open database file", said plainly (before touching anything)."""
+    if path.is_dir():
+        raise StoreError(f"store {path} is a folder, not a store file")
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"store {path} cannot be read (permission denied)")
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise StoreError(f"store {path} is read-only (the file or its folder cannot be written)")
+    else:
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise StoreError(f"store {path} cannot be created: {parent} is a file, not a folder")
 
 
 def utc_now() -> str:
@@ -90,12 +117,23 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.migrated: list[str] = self._migrate()
+        _check_store_path(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"store {self.path} cannot be created: {_reason(exc)}") from exc
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.migrated: list[str] = self._migrate()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreError(f"store {self.path} cannot be opened: {_reason(exc)}") from exc
+        except BaseException:
+            self.db.close()
+            raise
 
     def _migrate(self) -> list[str]:
         """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""

@@ -214,9 +214,7 @@ def _tag_pieces(
             yield _tag_alone(nlp, piece, context)
 
 
-def _tag_alone(
-    nlp: Language, piece: str, context: tuple[int, int]
-) -> tuple[tuple[int, int], TagResult | TagFailure]:
+def _tag_alone(nlp: Language, piece: str, context: tuple[int, int]) -> tuple[tuple[int, int], TagResult | TagFailure]:
     try:
         doc = nlp(piece)
     except Exception as exc:
