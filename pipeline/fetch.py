@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 import zlib
@@ -126,13 +127,17 @@ def normalize_url(url: str, base: str | None = None) -> str:
     Raises FetchError(bad-url / bad-scheme) for what the crawler must not fetch.
     """
     text = url.strip()
-    if base is not None:
-        text = str(httpx.URL(base).join(text))
+    scheme_given = text.split(":", 1)[0].lower() if ":" in text else ""
+    # javascript:, data:, mailto:, file: ... are never joined or fetched, whatever follows the colon
+    if re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme_given) and scheme_given not in ("http", "https"):
+        raise FetchError("bad-scheme", f"only http(s) URLs are fetched, not {scheme_given!r}")
     try:
+        if base is not None:
+            text = str(httpx.URL(base).join(text))
         parts = urlsplit(text)
         port = parts.port
-    except ValueError as exc:
-        raise FetchError("bad-url", f"not a valid URL: {exc}") from exc
+    except Exception as exc:  # httpx.InvalidURL, ValueError, UnicodeError: all mean the same to the crawler
+        raise FetchError("bad-url", f"not a valid URL: {' '.join(str(exc).split())[:200]}") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError("bad-scheme", f"only http(s) URLs are fetched, not {scheme or 'a relative URL'!r}")
@@ -173,6 +178,26 @@ def domain_allowed(url: str, allowed_domains: Iterable[str]) -> bool:
 # the private-address guard --------------------------------------------------------------------------------------
 
 
+# IPv6 forms that carry an IPv4 address a gateway will connect to: each is judged by the address it carries.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))  # RFC 6052, RFC 8215
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291), still routed by some stacks
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64, 6to4 or Teredo address; else None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, which are IPv6's own
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 class AddressGuard:
     """Decides which resolved IP addresses may be connected to."""
 
@@ -181,9 +206,9 @@ class AddressGuard:
         self.allowed_networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
 
     def check(self, address: str, host: str) -> None:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address):
+            ip = embedded_ipv4(ip) or ip
         if self.allow_private or (ip.is_global and not ip.is_multicast):
             return
         if any(ip.version == net.version and ip in net for net in self.allowed_networks):
