@@ -24,9 +24,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.exceptions import TyperException
 
 from pipeline import __version__
-from pipeline.config import Settings, load_settings, settings_to_toml
+from pipeline.config import DEFAULT_CONFIG_NAME, LOCAL_SAMPLES, Settings, load_settings, settings_to_toml
 from pipeline.errors import ConfigError, StrictError, SurvnewsError
 from pipeline.ingest import IngestSummary
+from pipeline.paths import SAMPLES_DIR
 from pipeline.run import RunSummary, TagSummary, ingest_paths, run_all, store_totals, tag_store
 from pipeline.store import Store
 
@@ -331,6 +332,21 @@ def publish_cli(
     out.print(f"{state} version {safe(entry['version'])} in {safe(release_dir(settings))}: {safe(entry['splits'])}")
 
 
+def note_default_inputs(settings: Settings) -> None:
+    """Without a config: say that the packaged samples are read, or say in one line what to do instead."""
+    paths = settings.ingest.paths
+    if paths == [SAMPLES_DIR] and LOCAL_SAMPLES.resolve() != SAMPLES_DIR.resolve():
+        err.print(
+            "note: no survnews.toml or corpus/samples here: reading the sample corpus that comes with survnews "
+            f"({safe(SAMPLES_DIR)})"
+        )
+    elif not any(path.exists() for path in paths):
+        raise ConfigError(
+            "nothing to read: no survnews.toml and no corpus/samples in this folder; "
+            "write [ingest] paths in a survnews.toml (or give --config), or run from the project folder"
+        )
+
+
 @app.command("run")
 @handle_errors
 def run_cli(
@@ -343,6 +359,8 @@ def run_cli(
 ) -> None:
     """Run every stage on the configured inputs (default: the sample corpus) and publish a release."""
     settings = settings_from(config, store)
+    if config is None and not Path(DEFAULT_CONFIG_NAME).exists():
+        note_default_inputs(settings)
     with progress_bars() as progress:
         summary = run_all(settings, version=version, publish_release=publish_release, progress=progress)
     if json_output:

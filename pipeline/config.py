@@ -15,11 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.errors import ConfigError, first_validation_error
 from pipeline.fetch import CrawlSettings
+from pipeline.paths import SAMPLES_DIR
 
 DEFAULT_CONFIG_NAME = "survnews.toml"
 MAX_CONFIG_BYTES = 1_000_000
 MAX_SECONDS = 86_400.0  # a day: longer limits are typos, and timers overflow on huge values
 MAX_INPUT_BYTES = 2_000_000_000
+
+
+LOCAL_SAMPLES = Path("corpus/samples")
+
+
+def default_input_paths() -> list[Path]:
+    """``corpus/samples`` of the working folder (the project folder), else the sample corpus the package carries."""
+    if LOCAL_SAMPLES.exists() or not SAMPLES_DIR.exists():
+        return [LOCAL_SAMPLES]
+    return [SAMPLES_DIR]
 
 
 class Section(BaseModel):
@@ -32,7 +43,7 @@ class StoreSettings(Section):
 
 
 class IngestSettings(Section):
-    paths: list[Path] = Field(default_factory=lambda: [Path("corpus/samples")])
+    paths: list[Path] = Field(default_factory=default_input_paths)
     max_bytes: int = Field(
         default=10_000_000, gt=0, le=MAX_INPUT_BYTES, description="larger inputs are rejected unread"
     )

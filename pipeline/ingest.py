@@ -260,8 +260,8 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
                 else RejectError("failed", f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
             )
             store.add_reject(raw.source, "extract", str(reject))
-            store.set_raw_status(raw.sha256, "rejected")
-            summary.rejected[reject.code] += 1
+            if store.finish_raw(raw.sha256, "rejected"):
+                summary.rejected[reject.code] += 1
             if progress:
                 progress(1)
             continue
@@ -276,8 +276,8 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
             duplicate_of = index.query(extracted.text, exclude=new_id)
         if duplicate_of is not None and duplicate_of != new_id:
             store.add_also_published_at(duplicate_of, where)
-            store.set_raw_status(raw.sha256, "duplicate")
-            summary.duplicates += 1
+            if store.finish_raw(raw.sha256, "duplicate"):
+                summary.duplicates += 1
         else:
             score = relevance_score(extracted.text, extracted.title)
             article = Article(
@@ -299,10 +299,10 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
             )
             store.upsert_article(article, raw.sha256, text_hash)
             index.add(new_id, extracted.text)
-            store.set_raw_status(raw.sha256, "extracted")
-            summary.accepted += 1
-            if not article.relevant:
-                summary.off_topic += 1
+            if store.finish_raw(raw.sha256, "extracted"):  # False: a concurrent ingest counted it
+                summary.accepted += 1
+                if not article.relevant:
+                    summary.off_topic += 1
         store.clear_reject(raw.source, "extract")
         if progress:
             progress(1)

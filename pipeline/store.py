@@ -172,8 +172,11 @@ class Store:
         rows = self.db.execute("SELECT sha256 FROM raw WHERE status = 'pending' ORDER BY rowid").fetchall()
         for row in rows:
             item = self.db.execute(
-                "SELECT source, url, kind, data, retrieved_at FROM raw WHERE sha256 = ?", (row["sha256"],)
+                "SELECT source, url, kind, data, retrieved_at FROM raw WHERE sha256 = ? AND status = 'pending'",
+                (row["sha256"],),
             ).fetchone()
+            if item is None:
+                continue  # done meanwhile by another process working on the same store
             yield RawInput(
                 source=item["source"],
                 data=bytes(item["data"]),
@@ -185,6 +188,15 @@ class Store:
     def set_raw_status(self, sha256: str, status: str) -> None:
         with self.db:
             self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ?", (status, sha256))
+
+    def finish_raw(self, sha256: str, status: str) -> bool:
+        """Set the outcome of a pending raw input; False when another process finished it first.
+
+        Two ingests on one store then each count an item once between them, not both "accepted".
+        """
+        with self.db:
+            cur = self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ? AND status = 'pending'", (status, sha256))
+        return cur.rowcount == 1
 
     def reset_raw(self) -> int:
         """Mark every raw input pending again, so a better extractor can re-run on all of them."""
