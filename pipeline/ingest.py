@@ -58,12 +58,16 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files named, and article files inside folders named (recursively, sorted, hidden ones skipped)."""
     for path in paths:
         if path.is_dir():
+            found = False
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
                 if child.is_file() and child.name.lower().endswith(ARTICLE_SUFFIXES):
+                    found = True
                     yield child
+            if not found:
+                yield path  # a folder with nothing to read is reported (by read_file), not passed over in silence
         else:
             yield path  # missing files are reported by read_file
 
@@ -74,14 +78,23 @@ def printable_path(path: Path | str) -> str:
 
 
 def _utf16_codec(data: bytes) -> str | None:
-    """``utf-16``/``utf-32`` when the bytes carry their BOM or the NUL pattern of UTF-16 text, else None."""
-    from pipeline.extract import _looks_like_utf16
+    """``utf-16``/``utf-32`` when the bytes carry their BOM or the NUL pattern of UTF-16 text, else None.
 
+    Without a BOM only mostly-ASCII UTF-16 is recognised (every other byte NUL): binary with scattered NULs is not.
+    """
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    return _looks_like_utf16(data)
+    head = data[:400]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
 
 
 def sniff_kind(data: bytes) -> str:

@@ -41,7 +41,7 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
     Only ``response`` records with HTTP status 200 and an HTML content type are read (request, metadata, revisit
     records, redirects and other types are passed over silently). Content-Encoding is undone. A record over
     ``max_bytes`` is rejected unread past the limit. A file that is empty or not WARC raises RejectError
-    (empty / not-warc). Damage gives a (path, bad-warc) item and reading goes on at the next record that starts
+    (not-warc). Damage gives a (path, bad-warc) item and reading goes on at the next record that starts
     cleanly, so good records after it are kept; a file with no HTML response at all gives a (path, no-records)
     item, so every file leaves either inputs or a reason.
     """
@@ -53,7 +53,7 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         if not _starts_like_warc(handle.read(4096)):
             handle.seek(0)
             if not handle.read(1):
-                raise RejectError("empty", "empty WARC file")
+                raise RejectError("not-warc", "empty file, not a WARC file")
             raise RejectError("not-warc", "not a WARC file (no WARC/ version line at the start)")
         handle.seek(0)
         seen = 0  # records of any type read so far
@@ -61,20 +61,21 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         start: int | None = 0
         while start is not None:
             handle.seek(start)
-            damaged_at: int | None = None
+            good_end = start  # where the last record read in full ends: damage lies after it
             iterator = ArchiveIterator(handle, check_digests="raise")
             try:
                 # check_digests: a record cut off or damaged inside (its payload digest does not match) is not
                 # passed on as if it were the whole page
                 for record in iterator:
                     seen += 1
-                    damaged_at = start + iterator.get_record_offset()
                     for item in _record_items(record, path, seen, max_bytes):
                         yielded += 1
                         yield item
+                    # (read after the record: asking for its offset reads it to its end)
+                    good_end = start + iterator.get_record_offset() + iterator.get_record_length()
                 start = None
             except Exception as exc:  # ArchiveLoadFailed, zlib.error, EOFError, ... from a damaged or cut-off file
-                where = damaged_at if damaged_at is not None else (start or 0)
+                where = good_end
                 yielded += 1
                 yield (
                     _name(path),
@@ -90,9 +91,17 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
 
 def _record_items(record: Any, path: Path, seen: int, max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
     """The raw input (or reject) of one WARC record; nothing for records that are not HTML responses."""
-    if record.rec_type != "response" or record.http_headers is None:
+    if record.rec_type != "response":
         return
     uri = record.rec_headers.get_header("WARC-Target-URI") or f"{_name(path)}#{seen}"
+    if not uri.isprintable() or not uri.isascii():
+        # a damaged header: say so rather than pass over (or store) a record under a garbled name
+        yield (f"{_name(path)}#{seen}", RejectError("bad-record", "damaged WARC record: invalid WARC-Target-URI"))
+        return
+    if record.http_headers is None:
+        if uri.startswith(("http://", "https://")):
+            yield (uri, RejectError("bad-record", "damaged WARC record: response without readable HTTP headers"))
+        return
     status = record.http_headers.get_statuscode()
     content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
     if status != "200" or content_type not in HTML_TYPES:
