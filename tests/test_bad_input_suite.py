@@ -33,50 +33,12 @@ from pipeline.ingest import printable_path, read_inputs
 from pipeline.run import ingest_paths
 from pipeline.store import Store, StoreError
 
-MAX_BYTES = 200_000
-ANY = "<record or reject>"  # small, so the "too large" kinds stay small files
-WORDS = [
-    "police",
-    "ministry",
-    "council",
-    "army",
-    "agency",
-    "court",
-    "company",
-    "ministry",
-    "regulator",
-    "union",
-    "cameras",
-    "drones",
-    "spyware",
-    "scanners",
-    "trackers",
-    "databases",
-    "apps",
-    "towers",
-    "sensors",
-    "readers",
-    "market",
-    "station",
-    "airport",
-    "campus",
-    "harbour",
-    "border",
-    "stadium",
-    "clinic",
-    "bridge",
-    "village",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "quietly",
-    "openly",
-    "secretly",
-    "briefly",
-    "widely",
-]
+MAX_BYTES = 200_000  # small, so the "too large" kinds stay small files
+ANY = "<record or reject>"
+WORDS_TEXT = """police ministry council army agency court company ministry regulator union cameras drones spyware
+scanners trackers databases apps towers sensors readers market station airport campus harbour border stadium clinic
+bridge village monday tuesday wednesday thursday friday quietly openly secretly briefly widely"""
+WORDS = WORDS_TEXT.split()
 
 
 def article(seed: str) -> str:
