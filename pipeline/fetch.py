@@ -431,6 +431,10 @@ class Fetcher:
             raise FetchError("bad-scheme", _one_line(exc)) from exc
         except httpx.TransportError as exc:
             raise FetchError("transport-error", f"{type(exc).__name__}: {_one_line(exc)}", retryable=True) from exc
+        except (httpx.InvalidURL, ValueError) as exc:
+            # httpx builds the next request of a redirect even when it does not follow it: a Location such as
+            # "javascript:..." fails there, before the response is handed over
+            raise FetchError("bad-redirect", f"redirect to a URL that cannot be fetched: {_one_line(exc)}") from exc
         try:
             exchange = await self._read(request, response, deadline, limit, check, keep_head)
         finally:
