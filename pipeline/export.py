@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -145,6 +146,7 @@ def _atomic_output(out: Path) -> Iterator[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportPathError(f"{out}: its folder cannot be made: {exc.strerror or exc}") from exc
+    _remove_orphans(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # per process: two exports never share one
     try:
         yield tmp
@@ -153,6 +155,24 @@ def _atomic_output(out: Path) -> Iterator[Path]:
         raise ExportPathError(f"{out} cannot be written: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _remove_orphans(out: Path) -> None:
+    """Temporary files of exports to ``out`` whose process is gone (killed): removed, so none stays for good."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2 : -len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: Path) -> int:
