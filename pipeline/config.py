@@ -102,6 +102,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         return Settings()
     if config_path.is_dir():
         raise ConfigError(f"{config_path}: is a folder, not a config file")
+    if not config_path.is_file():  # a named pipe or a device would block or never end
+        raise ConfigError(f"{config_path}: not a regular file")
     try:
         with config_path.open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)

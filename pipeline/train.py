@@ -26,6 +26,7 @@ import spacy
 import srsly
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from spacy.language import Language
 
@@ -267,7 +268,7 @@ def train_base_cli(
                 keep_training_dir=keep_training_dir,
             )
     except (SurvnewsError, RejectError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 1)) from None
     table = Table(title="training data", title_justify="left")
     for column in ("corpus", "split", "docs", "sentences", "tokens", "entities"):

@@ -356,6 +356,9 @@ def test_a_config_that_is_a_folder_or_unreadable_is_a_config_error(tmp_path: Pat
     (tmp_path / "folder.toml").mkdir()
     with pytest.raises(ConfigError, match="folder"):
         load_settings(tmp_path / "folder.toml")
+    os.mkfifo(tmp_path / "pipe.toml")
+    with pytest.raises(ConfigError, match="not a regular file"):  # and it does not block on the pipe
+        load_settings(tmp_path / "pipe.toml")
     if os.geteuid() != 0:  # root reads anything
         locked = tmp_path / "locked.toml"
         locked.write_text("[store]\n", encoding="utf-8")
