@@ -44,6 +44,8 @@ LOG = logging.getLogger(__name__)
 WORKER_START_TIMEOUT_S = 120.0
 # Share of control / replacement characters above which decoded bytes are not text.
 MAX_GARBAGE_SHARE = 0.02
+# Longest time limit honoured: a day (callers' inf or 1e300 would overflow the pipe wait).
+MAX_TIMEOUT_S = 86_400.0
 # Shortest body (characters) accepted as an article.
 MIN_BODY_CHARS = 80
 
@@ -220,7 +222,8 @@ def _iso_date(value: str | None) -> str | None:
 
 
 _META_DATE = re.compile(
-    r"""<meta[^>]{0,300}?(?:published|date|created|issued)[^>]{0,200}?content\s*=\s*["']\s*(\d{4})-(\d{1,2})-(\d{1,2})""",
+    r"""<meta[^>]{0,300}?(?:published|date|created|issued)[^>]{0,200}?content\s*=\s*["']\s*(\d{4})-(\d{1,2})-(\d{1,2})|"""
+    r""""date(?:Published|Created|Modified)"\s*:\s*"\s*(\d{4})-(\d{1,2})-(\d{1,2})""",  # JSON-LD
     re.IGNORECASE,
 )
 
@@ -233,7 +236,7 @@ def _impossible_meta_date(html_text: str, found: str | None) -> bool:
     if not found:
         return False
     for match in _META_DATE.finditer(html_text[:50_000]):
-        year, month, day = (int(g) for g in match.groups())
+        year, month, day = (int(g) for g in match.groups() if g is not None)
         try:
             date(year, month, day)
         except ValueError:
@@ -677,8 +680,9 @@ def extract_html(data: bytes, *, url: str | None = None, timeout_s: float = 20.0
     try:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise RejectError("encoding", f"page content is {type(data).__name__}, not bytes")
-        if not timeout_s or timeout_s <= 0:
+        if not timeout_s or timeout_s <= 0 or timeout_s != timeout_s:  # nan
             timeout_s = 20.0
+        timeout_s = min(timeout_s, MAX_TIMEOUT_S)  # inf or 1e300 would overflow the wait below
         if not _worker_unavailable:
             try:
                 return _WORKER.extract(bytes(data), url, timeout_s)

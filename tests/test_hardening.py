@@ -424,3 +424,34 @@ def test_run_in_an_empty_folder_without_samples_says_where_to_point_it(tmp_path:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "nothing to read" in lines[0] and "survnews.toml" in lines[0]
     assert not (empty / "corpus").exists()
+
+
+def test_extraction_with_an_infinite_time_limit_still_extracts() -> None:
+    from pipeline.extract import extract_html
+    from tests.test_bad_input_suite import html_page
+
+    for limit in (float("inf"), float("nan"), 1e300):
+        assert "Cameras in Tema" in extract_html(html_page("Tema").encode(), timeout_s=limit).title  # type: ignore[operator]
+
+
+def test_an_impossible_json_ld_date_gives_no_date() -> None:
+    from pipeline.extract import extract_html_unlimited
+    from tests.test_bad_input_suite import html_page
+
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2023-02-30"}</script>'
+    assert extract_html_unlimited(html_page("Ho", head=head).encode()).published is None
+    good = head.replace("2023-02-30", "2023-02-28")
+    assert extract_html_unlimited(html_page("Ho", head=good).encode()).published == "2023-02-28"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
+def test_a_read_only_store_is_one_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "ro" / "s.sqlite"
+    Store(path).close()
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    try:
+        with pytest.raises(StoreError, match="read-only"):
+            Store(path)
+    finally:
+        path.parent.chmod(0o755)
