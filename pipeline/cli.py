@@ -133,10 +133,7 @@ def settings_from(config: Path | None, store: Path | None) -> Settings:
 
 def open_store(settings: Settings, *, create: bool = False) -> Store:
     """The configured store; a path that does not exist is an error unless the command creates stores."""
-    path = settings.store.path
-    if not create and not path.exists():
-        raise ConfigError(f"store {path} does not exist (check --store or [store] path; survnews ingest makes one)")
-    return Store(path)
+    return Store(settings.store.path) if create else Store.existing(settings.store.path)
 
 
 def emit_json(data: Any) -> None:

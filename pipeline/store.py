@@ -135,6 +135,14 @@ class Store:
             self.db.close()
             raise
 
+    @classmethod
+    def existing(cls, path: str | Path) -> Store:
+        """The store at ``path``, which must exist: for commands that read a store, a mistyped path is an error
+        rather than a new empty store."""
+        if not Path(path).exists():
+            raise StoreError(f"store {path} does not exist (check --store or [store] path; survnews ingest makes one)")
+        return cls(path)
+
     def _migrate(self) -> list[str]:
         """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])

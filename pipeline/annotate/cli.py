@@ -71,7 +71,7 @@ def _run(
     with _errors():
         settings, ls_settings = _settings(config, project)
         client = LabelStudioClient(ls_settings)
-        with Store(store_path or settings.store.path) as store:
+        with Store.existing(store_path or settings.store.path) as store:
             return action(settings, ls_settings, store, client)
 
 
@@ -190,7 +190,7 @@ def agreement_cli(config: ConfigOption = None, store: StoreOption = None, as_jso
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
+        with Store.existing(store or settings.store.path) as db:
             pairs = pairwise_agreement(db)
     if as_json:
         typer.echo(json.dumps([p.to_dict() for p in pairs], ensure_ascii=False))
@@ -229,7 +229,7 @@ def export_gold_cli(
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
+        with Store.existing(store or settings.store.path) as db:
             written = export_gold(db, out, split=split, test_fraction=test_fraction)
     typer.echo(f"wrote {written} gold article(s) to {out}")
 
@@ -262,7 +262,7 @@ def train_domain_cli(
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
+        with Store.existing(store or settings.store.path) as db:
             result = train_domain(
                 db,
                 base=base or settings.tagger.model,
