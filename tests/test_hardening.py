@@ -195,6 +195,23 @@ def _commands() -> dict[str, Any]:
     return found
 
 
+def _leaf_commands(command: Any, path: str) -> dict[str, Any]:
+    ctx = command.context_class(command, info_name=path)
+    if not hasattr(command, "list_commands"):
+        return {path: command}
+    found: dict[str, Any] = {}
+    for name in command.list_commands(ctx):
+        found |= _leaf_commands(command.get_command(ctx, name), f"{path} {name}".strip())
+    return found
+
+
+def test_every_command_of_the_whole_cli_takes_json() -> None:
+    leaves = _leaf_commands(typer.main.get_command(app), "")
+    assert len(leaves) >= 17
+    lacking = [name for name, cmd in leaves.items() if "--json" not in {o for p in cmd.params for o in p.opts}]
+    assert not lacking, lacking
+
+
 @pytest.mark.parametrize(
     "name", ["ingest", "tag", "export", "publish", "run", "rejects", "stats", "crawl", "config show"]
 )
