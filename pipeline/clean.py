@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from pipeline.errors import RejectError
 from pipeline.language import detect_language
@@ -59,6 +59,22 @@ UPDATED_WORD = re.compile(r"\b(?:updated|modified)\b", re.IGNORECASE)
 SECOND_DATE_SPLIT = re.compile(r"\s+(?=(?:last\s+)?(?:updated|modified|edited)\b)", re.IGNORECASE)
 
 
+EARLIEST_YEAR = 1900  # older "dates" on a news page are history being told, not when the story was published
+
+
+def plausible_date(iso: str | None) -> str | None:
+    """``iso`` when it is a real calendar day between 1900 and tomorrow (time zones), else None."""
+    if not iso:
+        return None
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return None
+    if day.year < EARLIEST_YEAR or day > date.today() + timedelta(days=1):
+        return None
+    return day.isoformat()
+
+
 def find_date(text: str) -> tuple[str, re.Match[str]] | None:
     """The first calendar date written in ``text`` as ISO ``YYYY-MM-DD``, with its match; None if none is valid."""
     best: tuple[str, re.Match[str]] | None = None
@@ -69,6 +85,8 @@ def find_date(text: str) -> tuple[str, re.Match[str]] | None:
             try:
                 iso = date(int(match.group("year")), month or 0, int(match.group("day"))).isoformat()
             except ValueError:
+                continue
+            if plausible_date(iso) is None:  # decades ahead, or before any news site
                 continue
             if best is None or match.start() < best[1].start():
                 best = (iso, match)
@@ -930,10 +948,13 @@ def clean_text_dump(text: str) -> Extracted:
     """
     if not isinstance(text, str):
         raise RejectError("empty", "text dump is not a string")
+    # Line ends first (CRLF, old Mac CR, and the Unicode separators), before control characters are dropped:
+    # a CR-only dump would otherwise become one line.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text.replace("\x00", ""))
     # Zero-width and other format characters break the line rules and carry no text.
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf"))
-    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if line]
     if not lines:
         raise RejectError("empty", "text dump has no text")

@@ -1,14 +1,18 @@
 """Command-line interface: thin wrappers over the plain functions of the package.
 
-Every command reads ``survnews.toml`` (or ``--config``), takes ``--store`` to override the store path, shows
-progress on stderr, prints a summary on stdout, and turns a SurvnewsError into one line on stderr and an exit
-code (2 for configuration errors).
+Every command reads ``survnews.toml`` (or ``--config``), shows progress on stderr, and prints a summary on
+stdout: plain lines (never wrapped, every user-controlled name escaped), or one JSON document with ``--json``.
+Failures are one line on stderr and an exit code (``EXIT_CODES``); ``main`` is the one place that maps them.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,48 +20,106 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.exceptions import TyperException
 
 from pipeline import __version__
-from pipeline.config import Settings, load_settings
-from pipeline.errors import SurvnewsError
+from pipeline.config import DEFAULT_CONFIG_NAME, LOCAL_SAMPLES, Settings, load_settings, settings_to_toml
+from pipeline.errors import ConfigError, StrictError, SurvnewsError
 from pipeline.ingest import IngestSummary
+from pipeline.paths import SAMPLES_DIR
 from pipeline.run import RunSummary, TagSummary, ingest_paths, run_all, store_totals, tag_store
 from pipeline.store import Store
+
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 internal error (a bug: please report it); 2 usage, configuration, store or input error "
+    "(with --strict also rejected or missing inputs); 3 a service (a web server, Label Studio) failed; "
+    "130 interrupted (the store is consistent: run the same command again to resume)."
+)
 
 app = typer.Typer(
     name="survnews",
     help="Build a research dataset of news reporting on digital surveillance.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: readable anywhere, and docs/CLI.md is generated from it
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
-err = Console(stderr=True)
+# No markup, highlighting or emoji codes are interpreted and nothing is wrapped: what is printed is the text itself
+# (a "[/b]" in a file name stays a file name, and a pipe gets whole lines whatever its width).
+out = Console(markup=False, highlight=False, emoji=False, soft_wrap=True)
+err = Console(stderr=True, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml if present).")
 ]
-StoreOption = Annotated[Path | None, typer.Option("--store", help="SQLite store path (overrides the config).")]
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="SQLite store path (overrides the config); must exist.")
+]
+NewStoreOption = Annotated[
+    Path | None, typer.Option("--store", help="SQLite store path (overrides the config); created if absent.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON document on stdout.")]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Exit 2 when an input is rejected or missing (the others are still done).")
+]
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Characters that could forge lines or drive the terminal: C0/C1 controls (newline, ESC), line and paragraph
+# separators, bidirectional overrides and zero-width marks.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def safe(value: object) -> str:
+    """User-controlled text as one inert line: unsafe characters and undecodable bytes shown as escapes."""
+    text = str(value)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # lone surrogates that are not escaped bytes
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _exit_code_of(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one-line message) for an exception that ended a command."""
+    if isinstance(exc, SurvnewsError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted: the store is consistent; run the same command again to resume"
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return 2, f"store: {exc}"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return 2, f"{exc.filename}: {exc.strerror or exc}"
+    return 1, f"internal error (a bug, please report it): {type(exc).__name__}: {exc}"
+
+
+def report_failure(exc: BaseException, *, as_json: bool = False) -> int:
+    """Write one line (or one JSON object with ``--json``) about ``exc`` on stderr; return the exit code."""
+    code, message = _exit_code_of(exc)
+    if as_json:
+        sys.stderr.write(json.dumps({"error": safe(message), "exit_code": code}) + "\n")
+    else:
+        err.print(f"error: {safe(message)}" if code != 130 else safe(message))
+    if code == 1 and os.environ.get("SURVNEWS_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    return code
 
 
 def handle_errors(func: F) -> F:
-    """One clear line and a meaningful exit code instead of a traceback."""
+    """One clear line and a meaningful exit code instead of a traceback (``--json``: a JSON error object)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except SurvnewsError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err.print("interrupted: the store is consistent; run the same command again to resume")
-            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, TyperException, SystemExit):
+            raise  # click's own usage errors and exits: exit codes 2 and as given
+        except (Exception, KeyboardInterrupt) as exc:
+            raise typer.Exit(report_failure(exc, as_json=bool(kwargs.get("json_output")))) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -67,6 +129,22 @@ def settings_from(config: Path | None, store: Path | None) -> Settings:
     if store is not None:
         settings.store.path = store
     return settings
+
+
+def open_store(settings: Settings, *, create: bool = False) -> Store:
+    """The configured store; a path that does not exist is an error unless the command creates stores."""
+    return Store(settings.store.path) if create else Store.existing(settings.store.path)
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout (ASCII-only, so any byte a name held arrives escaped, never raw)."""
+    sys.stdout.write(json.dumps(data, default=str, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def check_strict(strict: bool, rejected: int, what: str = "inputs") -> None:
+    if strict and rejected:
+        raise StrictError(f"--strict: {rejected} {what} rejected or missing (see survnews rejects)")
 
 
 @contextmanager
@@ -91,53 +169,68 @@ def progress_bars() -> Iterator[Callable[[str, int | None], Callable[[int], None
 
 def counts_text(counts: Mapping[str, int]) -> str:
     """``ACTOR 3, LOCATION 5`` (sorted), or empty when there are none."""
-    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
+    return ", ".join(f"{safe(key)} {n}" for key, n in sorted(counts.items()))
+
+
+def ingest_dict(summary: IngestSummary) -> dict[str, Any]:
+    return {
+        "read": summary.read,
+        "new_inputs": summary.new,
+        "accepted": summary.accepted,
+        "duplicates": summary.duplicates,
+        "off_topic": summary.off_topic,
+        "rejected": dict(summary.rejected),
+    }
 
 
 def print_ingest(summary: IngestSummary) -> None:
     rejected = counts_text(summary.rejected) or "none"
     out.print(
         f"read {summary.read}, new {summary.new}, accepted {summary.accepted}, duplicates {summary.duplicates}, "
-        f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})",
-        highlight=False,
+        f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})"
     )
 
 
 def print_tag(summary: TagSummary) -> None:
     labels = counts_text(summary.entities) or "none"
-    out.print(f"tagged {summary.tagged} articles with {summary.tagger}: {labels}", highlight=False)
+    failed = f"; {summary.failed} could not be tagged (survnews rejects)" if summary.failed else ""
+    out.print(f"tagged {summary.tagged} articles with {safe(summary.tagger)}: {labels}{failed}")
 
 
 def print_run(summary: RunSummary) -> None:
-    table = Table(title="survnews run", show_header=False, title_justify="left")
-    table.add_column("what", no_wrap=True)
-    table.add_column("value", overflow="fold")
     ingest = summary.ingest
-    table.add_row("inputs read", str(ingest.read))
-    table.add_row("new inputs", f"{ingest.new} (unchanged inputs are skipped)")
-    table.add_row("accepted", str(ingest.accepted))
-    table.add_row("duplicates merged", str(ingest.duplicates))
-    table.add_row("off-topic (kept, flagged)", str(ingest.off_topic))
     rejected = counts_text(ingest.rejected)
-    table.add_row("rejected", f"{sum(ingest.rejected.values())}" + (f" ({rejected})" if rejected else ""))
-    table.add_row("tagged now", f"{summary.tag.tagged} ({summary.tag.tagger})")
-    table.add_row("records in store", f"{summary.records} ({summary.relevant} relevant)")
-    labels = counts_text(summary.entities_in_store) or "none"
-    table.add_row("entities by label", labels)
+    rows = [
+        ("inputs read", str(ingest.read)),
+        ("new inputs", f"{ingest.new} (unchanged inputs are skipped)"),
+        ("accepted", str(ingest.accepted)),
+        ("duplicates merged", str(ingest.duplicates)),
+        ("off-topic (kept, flagged)", str(ingest.off_topic)),
+        ("rejected", f"{sum(ingest.rejected.values())}" + (f" ({rejected})" if rejected else "")),
+        ("tagged now", f"{summary.tag.tagged} ({safe(summary.tag.tagger)})"),
+    ]
+    if summary.tag.failed:
+        rows.append(("not taggable", f"{summary.tag.failed} (rejects of stage tag)"))
+    rows += [
+        ("records in store", f"{summary.records} ({summary.relevant} relevant)"),
+        ("entities by label", counts_text(summary.entities_in_store) or "none"),
+    ]
     if summary.release is not None:
         state = "unchanged" if summary.release.get("unchanged") else "published"
-        table.add_row("release", f"{summary.release['version']} ({state})")
-    for note in summary.notes:
-        table.add_row("note", note)
-    table.add_row("seconds", f"{summary.seconds:.1f}")
-    out.print(table)
+        rows.append(("release", f"{safe(summary.release['version'])} ({state})"))
+    rows += [("note", safe(note)) for note in summary.notes]
+    rows.append(("seconds", f"{summary.seconds:.1f}"))
+    out.print("survnews run")
+    width = max(len(what) for what, _ in rows)
+    for what, value in rows:
+        out.print(f"  {what:<{width}}  {value}")
     print_rejects(summary.rejects, limit=20)
 
 
 def print_rejects(rejects: list[dict[str, str]], limit: int | None = None) -> None:
     shown = rejects if limit is None else rejects[:limit]
     for row in shown:
-        out.print(f"rejected [{row['stage']}] {row['item']}: {row['reason']}", highlight=False, soft_wrap=True)
+        out.print(f"rejected [{safe(row['stage'])}] {safe(row['item'])}: {safe(row['reason'])}")
     if limit is not None and len(rejects) > limit:
         out.print(f"... and {len(rejects) - limit} more (survnews rejects)")
 
@@ -147,13 +240,19 @@ def print_rejects(rejects: list[dict[str, str]], limit: int | None = None) -> No
 def ingest_cli(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (HTML, text dumps, WARC).")],
     config: ConfigOption = None,
-    store: StoreOption = None,
+    store: NewStoreOption = None,
+    json_output: JsonOption = False,
+    strict: StrictOption = False,
 ) -> None:
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
     settings = settings_from(config, store)
-    with Store(settings.store.path) as db, progress_bars() as progress:
+    with open_store(settings, create=True) as db, progress_bars() as progress:
         summary = ingest_paths(db, paths, settings, progress)
-    print_ingest(summary)
+    if json_output:
+        emit_json(ingest_dict(summary))
+    else:
+        print_ingest(summary)
+    check_strict(strict, sum(summary.rejected.values()))
 
 
 @app.command("tag")
@@ -165,24 +264,33 @@ def tag_cli(
         str | None, typer.Option(help="spaCy pipeline: survnews_base, blank, or an installed one.")
     ] = None,
     retag: Annotated[bool, typer.Option(help="Tag every article again, not only untagged ones.")] = False,
+    json_output: JsonOption = False,
+    strict: StrictOption = False,
 ) -> None:
     """Tag actors, technologies and locations in every article not yet tagged by this pipeline."""
     settings = settings_from(config, store)
     if model is not None:
         settings.tagger.model = model
-    with Store(settings.store.path) as db, progress_bars() as progress:
+    with open_store(settings) as db, progress_bars() as progress:
         summary = tag_store(db, settings, progress, retag=retag)
-    print_tag(summary)
+    if json_output:
+        emit_json(
+            {"tagged": summary.tagged, "failed": summary.failed, "tagger": summary.tagger, "entities": summary.entities}
+        )
+    else:
+        print_tag(summary)
+    check_strict(strict, summary.failed, "articles")
 
 
 @app.command("export")
 @handle_errors
 def export_cli(
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file (its folder is created).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or parquet.")] = "jsonl",
     include_all: Annotated[bool, typer.Option("--all", help="Include off-topic records.")] = False,
     config: ConfigOption = None,
     store: StoreOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Write records (validated against schemas/article.schema.json) as JSON Lines or Parquet."""
     from pipeline.export import export
@@ -190,9 +298,12 @@ def export_cli(
     settings = settings_from(config, store)
     if fmt not in ("jsonl", "parquet"):
         raise typer.BadParameter(f"unknown format {fmt!r}: use jsonl or parquet", param_hint="--format")
-    with Store(settings.store.path) as db:
+    with open_store(settings) as db:
         count = export(db, out_path, fmt, include_all=include_all)  # type: ignore[arg-type]
-    out.print(f"wrote {count} records to {out_path}", highlight=False)
+    if json_output:
+        emit_json({"records": count, "out": str(out_path), "format": fmt})
+    else:
+        out.print(f"wrote {count} records to {safe(out_path)}")
 
 
 @app.command("publish")
@@ -209,61 +320,112 @@ def publish_cli(
     force_full: Annotated[
         bool, typer.Option("--force-full", help="Full text even where a source's licence forbids it.")
     ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Write a versioned Hugging Face dataset folder (Parquet shards, dataset card, plots, changelog, git tag)."""
     from pipeline.publish import publish, release_dir
 
     settings = settings_from(config, store)
-    with Store(settings.store.path) as db:
+    with open_store(settings) as db:
         entry = publish(db, settings, version, mode=mode, force_full=force_full or None)
+    if json_output:
+        emit_json({**entry, "folder": str(release_dir(settings))})
+        return
     state = "unchanged since" if entry.get("unchanged") else "published"
     out.print(
-        f"{state} version {entry['version']} ({entry.get('mode')}) in {release_dir(settings)}: {entry['splits']}",
-        highlight=False,
+        f"{state} version {safe(entry['version'])} ({safe(entry.get('mode'))}) in {safe(release_dir(settings))}: "
+        f"{safe(entry['splits'])}"
     )
+
+
+def note_default_inputs(settings: Settings) -> None:
+    """Without a config: say that the packaged samples are read, or say in one line what to do instead."""
+    paths = settings.ingest.paths
+    if paths == [SAMPLES_DIR] and LOCAL_SAMPLES.resolve() != SAMPLES_DIR.resolve():
+        err.print(
+            "note: no survnews.toml or corpus/samples here: reading the sample corpus that comes with survnews "
+            f"({safe(SAMPLES_DIR)})"
+        )
+    elif not any(path.exists() for path in paths):
+        raise ConfigError(
+            "nothing to read: no survnews.toml and no corpus/samples in this folder; "
+            "write [ingest] paths in a survnews.toml (or give --config), or run from the project folder"
+        )
 
 
 @app.command("run")
 @handle_errors
 def run_cli(
     config: ConfigOption = None,
-    store: StoreOption = None,
+    store: NewStoreOption = None,
     version: Annotated[str | None, typer.Option("--version", help="Release version X.Y.Z (default: auto).")] = None,
     publish_release: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release.")] = True,
-    json_summary: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    json_output: JsonOption = False,
+    strict: StrictOption = False,
 ) -> None:
     """Run every stage on the configured inputs (default: the sample corpus) and publish a release."""
     settings = settings_from(config, store)
+    if config is None and not Path(DEFAULT_CONFIG_NAME).exists():
+        note_default_inputs(settings)
     with progress_bars() as progress:
         summary = run_all(settings, version=version, publish_release=publish_release, progress=progress)
-    if json_summary:
-        out.print_json(json.dumps(summary.to_dict()))
+    if json_output:
+        emit_json({**summary.to_dict(), "tag_failed": summary.tag.failed})
     else:
         print_run(summary)
+    check_strict(strict, sum(summary.ingest.rejected.values()) + summary.tag.failed)
 
 
 @app.command("rejects")
 @handle_errors
-def rejects_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
+def rejects_cli(config: ConfigOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """List rejected inputs with their reasons."""
     settings = settings_from(config, store)
-    with Store(settings.store.path) as db:
-        print_rejects(db.rejects())
+    with open_store(settings) as db:
+        rejects = db.rejects()
+    if json_output:
+        emit_json(rejects)
+    else:
+        print_rejects(rejects)
 
 
 @app.command("stats")
 @handle_errors
-def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
+def stats_cli(config: ConfigOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """Counts of records, entities and rejects in the store."""
     settings = settings_from(config, store)
     summary = RunSummary()
-    with Store(settings.store.path) as db:
+    with open_store(settings) as db:
         store_totals(db, summary)
+    if json_output:
+        emit_json(
+            {
+                "records": summary.records,
+                "relevant_records": summary.relevant,
+                "entities": dict(summary.entities_in_store),
+                "rejects": len(summary.rejects),
+            }
+        )
+        return
     labels = counts_text(summary.entities_in_store) or "none"
     out.print(
-        f"records {summary.records} ({summary.relevant} relevant); entities: {labels}; rejects {len(summary.rejects)}",
-        highlight=False,
+        f"records {summary.records} ({summary.relevant} relevant); entities: {labels}; rejects {len(summary.rejects)}"
     )
+
+
+config_app = typer.Typer(help="The configuration survnews uses.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+@handle_errors
+def config_show_cli(config: ConfigOption = None, json_output: JsonOption = False) -> None:
+    """Print the effective configuration (file values over defaults, paths resolved) as TOML, secrets masked."""
+    settings = load_settings(config)
+    if json_output:
+        emit_json(settings.model_dump(mode="json"))
+    else:
+        sys.stdout.write(settings_to_toml(settings))
 
 
 # Commands of the later stages (crawl, train, evaluate, annotate) are registered here.
@@ -285,8 +447,8 @@ train_app.command("domain")(train_domain_cli)
 
 from pipeline.release.cli import push_cli, rehydrate_cli  # noqa: E402
 
-app.command("push")(push_cli)
-app.command("rehydrate")(rehydrate_cli)
+app.command("push")(handle_errors(push_cli))
+app.command("rehydrate")(handle_errors(rehydrate_cli))
 # --- registrations end ---
 
 
@@ -306,7 +468,13 @@ def main_options(
 
 
 def main() -> None:
-    app(prog_name="survnews")
+    """Entry point: every failure, whichever command it comes from, ends as one line and a documented code."""
+    try:
+        app(prog_name="survnews")
+    except SystemExit:
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        sys.exit(report_failure(exc, as_json="--json" in sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Every section forbids unknown keys, so a typo is a clear error (exit code 2) rat
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.errors import ConfigError, first_validation_error
 from pipeline.fetch import CrawlSettings
+from pipeline.paths import SAMPLES_DIR
 
 DEFAULT_CONFIG_NAME = "survnews.toml"
+MAX_CONFIG_BYTES = 1_000_000
+MAX_SECONDS = 86_400.0  # a day: longer limits are typos, and timers overflow on huge values
+MAX_INPUT_BYTES = 2_000_000_000
+
+
+LOCAL_SAMPLES = Path("corpus/samples")
+
+
+def default_input_paths() -> list[Path]:
+    """``corpus/samples`` of the working folder (the project folder), else the sample corpus the package carries."""
+    if LOCAL_SAMPLES.exists() or not SAMPLES_DIR.exists():
+        return [LOCAL_SAMPLES]
+    return [SAMPLES_DIR]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan pass "gt=0" but overflow every timer and loop they reach: a number must be a finite number
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class StoreSettings(Section):
@@ -27,17 +43,21 @@ class StoreSettings(Section):
 
 
 class IngestSettings(Section):
-    paths: list[Path] = Field(default_factory=lambda: [Path("corpus/samples")])
-    max_bytes: int = Field(default=10_000_000, gt=0, description="larger inputs are rejected unread")
-    extract_timeout_s: float = Field(default=20.0, gt=0, description="per-document extraction time limit")
+    paths: list[Path] = Field(default_factory=default_input_paths)
+    max_bytes: int = Field(
+        default=10_000_000, gt=0, le=MAX_INPUT_BYTES, description="larger inputs are rejected unread"
+    )
+    extract_timeout_s: float = Field(
+        default=20.0, gt=0, le=MAX_SECONDS, description="per-document extraction time limit"
+    )
 
 
 class TaggerSettings(Section):
     # "survnews_base" is the pipeline this project trains and ships; any installed spaCy pipeline name or
     # path works too (its PERSON/ORG/NORP/GPE/LOC/FAC labels are mapped); "blank" means rules only.
     model: str = "survnews_base"
-    batch_size: int = Field(default=32, gt=0)
-    n_process: int = Field(default=1, gt=0)
+    batch_size: int = Field(default=32, gt=0, le=100_000)
+    n_process: int = Field(default=1, gt=0, le=256)
 
 
 class RelevanceSettings(Section):
@@ -46,7 +66,7 @@ class RelevanceSettings(Section):
 
 class DedupSettings(Section):
     near_duplicate_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
-    num_perm: int = Field(default=128, gt=0)
+    num_perm: int = Field(default=128, gt=0, le=4096)
 
 
 class PublishSettings(Section):
@@ -54,7 +74,7 @@ class PublishSettings(Section):
     name: str = "survnews"
     pretty_name: str = "survnews: news reporting on digital surveillance"
     license: str = "other"
-    shard_rows: int = Field(default=10_000, gt=0)
+    shard_rows: int = Field(default=10_000, gt=0, le=10_000_000)
     # release mode: "pseudonymised" (text kept, private persons replaced), "standoff" (no text) or "full"
     mode: str = Field(default="pseudonymised", pattern="^(full|standoff|pseudonymised)$")
     force_full: bool = Field(default=False, description="publish full text even where a source's licence forbids it")
@@ -109,10 +129,21 @@ def load_settings(path: str | Path | None = None) -> Settings:
         if explicit:
             raise ConfigError(f"{config_path}: config file not found")
         return Settings()
+    if config_path.is_dir():
+        raise ConfigError(f"{config_path}: is a folder, not a config file")
+    if not config_path.is_file():  # a named pipe or a device would block or never end
+        raise ConfigError(f"{config_path}: not a regular file")
     try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from exc
+        with config_path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: config file cannot be read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{config_path}: over {MAX_CONFIG_BYTES:,} bytes: not a config file")
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {' '.join(str(exc).split())}") from exc
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -139,3 +170,40 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     if settings.crawl.sources_file is not None:
         settings.crawl.sources_file = fix(settings.crawl.sources_file)
     return settings
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = repr(value)
+        return {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(text, text)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else json.dumps(key)
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """The settings as a TOML file that ``load_settings`` reads back to the same settings (secrets masked)."""
+    data = settings.model_dump(mode="json")
+    lines: list[str] = []
+    sources = data.pop("sources", [])
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if value is None:
+                lines.append(f"# {key} is not set")
+            else:
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        lines.append("")
+    for source in sources:
+        lines.append("[[sources]]")
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in source.items() if v is not None]
+        lines.append("")
+    return "\n".join(lines)

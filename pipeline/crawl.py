@@ -924,6 +924,8 @@ def crawl_cli(
     retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="Try rejected pages again.")] = False,
     max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Stop after this many pages.")] = None,
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Extract articles from new pages.")] = True,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 2 when a page or source is rejected.")] = False,
 ) -> None:
     """Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles.
 
@@ -965,9 +967,17 @@ def crawl_cli(
             )
             db.finish_run(run_id, summary.as_dict())
     except SurvnewsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from exc
-    _print_summary(summary)
+        from pipeline.cli import report_failure
+
+        raise typer.Exit(report_failure(exc, as_json=json_output)) from exc
+    if json_output:
+        typer.echo(json.dumps(summary.as_dict(), default=str))
+    else:
+        _print_summary(summary)
+    rejected = sum(summary.rejected.values()) + (sum(summary.ingest["rejected"].values()) if summary.ingest else 0)
+    if strict and rejected:
+        typer.echo(f"error: --strict: {rejected} pages or inputs rejected (see survnews rejects)", err=True)
+        raise typer.Exit(2)
 
 
 def _progress_printer() -> ProgressCallback:

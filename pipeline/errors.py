@@ -20,6 +20,12 @@ class ConfigError(SurvnewsError):
     exit_code = 2
 
 
+class StrictError(SurvnewsError):
+    """``--strict`` was given and some inputs were rejected or missing. CLI exit code 2."""
+
+    exit_code = 2
+
+
 class RejectError(SurvnewsError):
     """One input item cannot be used. The run records it in the rejects table and goes on.
 

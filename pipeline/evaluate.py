@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.components.common import NER_LABEL_MAP as COMPONENT_LABEL_MAP
@@ -467,9 +468,9 @@ def evaluate_cli(
         model_name = model or load_settings(config).tagger.model
         scores = evaluate_pipeline(model_name, gold_docs, mode=mode)  # type: ignore[arg-type]
     except SurvnewsError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     if as_json:
         out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
     else:
-        out.print(scores_table(scores, title=f"{gold.name} vs {model_name}"))
+        out.print(scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))

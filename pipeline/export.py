@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -128,24 +131,66 @@ def record_dicts(store: Store, *, include_all: bool = False) -> Iterator[dict[st
         yield record
 
 
+class ExportPathError(SurvnewsError):
+    """The output path cannot be written (a folder, a file where a folder is needed, no permission). Exit 2."""
+
+    exit_code = 2
+
+
+@contextmanager
+def _atomic_output(out: Path) -> Iterator[Path]:
+    """A temporary file beside ``out`` that replaces it when the block ends; removed on any failure.
+
+    Never a half-written export and never a stray temporary file; an unusable ``out`` is one clear line.
+    """
+    if out.is_dir():
+        raise ExportPathError(f"{out} is a folder: give the file to write, e.g. {out / 'records.jsonl'}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportPathError(f"{out}: its folder cannot be made: {exc.strerror or exc}") from exc
+    _remove_orphans(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # per process: two exports never share one
+    try:
+        yield tmp
+        tmp.replace(out)
+    except OSError as exc:
+        raise ExportPathError(f"{out} cannot be written: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _remove_orphans(out: Path) -> None:
+    """Temporary files of exports to ``out`` whose process is gone (killed): removed, so none stays for good."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.tmp"):
+        pid = tmp.name[len(out.name) + 2 : -len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], out: Path) -> int:
-    out.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
+    with _atomic_output(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
-    tmp.replace(out)  # never leave a half-written export behind
     return count
 
 
 def write_parquet(records: Iterable[dict[str, Any]], out: Path, *, batch_rows: int = 1000) -> int:
     """Stream records to one Parquet file in row groups of ``batch_rows``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
     count = 0
-    with pq.ParquetWriter(tmp, ARROW_SCHEMA) as writer:
+    with _atomic_output(out) as tmp, pq.ParquetWriter(tmp, ARROW_SCHEMA) as writer:
         batch: list[dict[str, Any]] = []
         for record in records:
             batch.append(record)
@@ -156,7 +201,6 @@ def write_parquet(records: Iterable[dict[str, Any]], out: Path, *, batch_rows: i
         if batch or count == 0:
             writer.write_table(pa.Table.from_pylist(batch, schema=ARROW_SCHEMA))
             count += len(batch)
-    tmp.replace(out)
     return count
 
 

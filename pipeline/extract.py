@@ -29,10 +29,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any
 
-from pipeline.clean import DumpMetadata, mark_boilerplate, parse_original_publisher
+from pipeline.clean import DumpMetadata, mark_boilerplate, parse_original_publisher, plausible_date
 from pipeline.errors import RejectError
 from pipeline.language import detect_language, normalise_language_tag
 from pipeline.records import Extracted
@@ -43,6 +44,8 @@ LOG = logging.getLogger(__name__)
 WORKER_START_TIMEOUT_S = 120.0
 # Share of control / replacement characters above which decoded bytes are not text.
 MAX_GARBAGE_SHARE = 0.02
+# Longest time limit honoured: a day (callers' inf or 1e300 would overflow the pipe wait).
+MAX_TIMEOUT_S = 86_400.0
 # Shortest body (characters) accepted as an article.
 MIN_BODY_CHARS = 80
 
@@ -141,8 +144,12 @@ def _decodings(data: bytes) -> Iterator[tuple[bytes, str | None, str]]:
         declared_codec = None  # the bytes at hand are not UTF-16 (checked above): the declaration is stale
     # A page saved as UTF-8 but still declaring its old charset is common; UTF-8 is tried strictly first.
     yield data, "utf-8", "strict"
-    if declared_codec:
+    if declared_codec and declared_codec != "utf_8":
         yield data, declared_codec, "strict"
+    elif _high_bytes_stand_alone(data[:20000] + data[-20000:] if len(data) > 40000 else data):
+        # Declared UTF-8 (or nothing) but not UTF-8, with accented letters standing alone: what browsers and
+        # authors fall back to is windows-1252 (WHATWG); a detector reads such short Latin text as cp1250 as often.
+        yield data, "cp1252", "strict"
     yield data, _detected_codec(data), "strict"
     if declared_codec:
         yield data, declared_codec, "replace"
@@ -211,7 +218,31 @@ def _iso_date(value: str | None) -> str | None:
     if not value:
         return None
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-    return match.group(0) if match else None
+    return plausible_date(match.group(0)) if match else None
+
+
+_META_DATE = re.compile(
+    r"""<meta[^>]{0,300}?(?:published|date|created|issued)[^>]{0,200}?content\s*=\s*["']\s*(\d{4})-(\d{1,2})-(\d{1,2})|"""
+    r""""date(?:Published|Created|Modified)"\s*:\s*"\s*(\d{4})-(\d{1,2})-(\d{1,2})""",  # JSON-LD
+    re.IGNORECASE,
+)
+
+
+def _impossible_meta_date(html_text: str, found: str | None) -> bool:
+    """True when a date meta tag says an impossible day (2023-02-30) of the month ``found`` is in.
+
+    htmldate then falls back to the first of that month: a date the page never said; better none at all.
+    """
+    if not found:
+        return False
+    for match in _META_DATE.finditer(html_text[:50_000]):
+        year, month, day = (int(g) for g in match.groups() if g is not None)
+        try:
+            date(year, month, day)
+        except ValueError:
+            if found.startswith(f"{year:04d}-{month:02d}"):
+                return True
+    return False
 
 
 def _authors(value: str | None) -> list[str]:
@@ -448,7 +479,9 @@ def _extract_in_process(data: bytes, url: str | None) -> Extracted:
         text=text,
         title=title,
         authors=_authors(metadata["author"]) or found.authors or _authors(_search_author(tree)),
-        published=_iso_date(metadata["date"]) or found.published or found.updated,
+        published=(None if _impossible_meta_date(html_text, metadata["date"]) else _iso_date(metadata["date"]))
+        or found.published
+        or found.updated,
         publisher=metadata["sitename"],
         original_publisher=found.original_publisher or find_original_publisher(html_text),
         language=language,
@@ -647,8 +680,9 @@ def extract_html(data: bytes, *, url: str | None = None, timeout_s: float = 20.0
     try:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise RejectError("encoding", f"page content is {type(data).__name__}, not bytes")
-        if not timeout_s or timeout_s <= 0:
+        if not timeout_s or timeout_s <= 0 or timeout_s != timeout_s:  # nan
             timeout_s = 20.0
+        timeout_s = min(timeout_s, MAX_TIMEOUT_S)  # inf or 1e300 would overflow the wait below
         if not _worker_unavailable:
             try:
                 return _WORKER.extract(bytes(data), url, timeout_s)

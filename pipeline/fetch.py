@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 import zlib
@@ -46,24 +47,37 @@ TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "m
 class CrawlSettings(BaseModel):
     """``[crawl]`` in survnews.toml: politeness, limits and filters of ``survnews crawl``."""
 
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan pass "gt=0" but overflow timers and sleeps: every number must be finite
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     user_agent: str = Field(default=DEFAULT_USER_AGENT, description="sent with every request; must hold a contact")
     robots_agent: str = Field(default="survnews", description="product token matched against robots.txt groups")
-    per_host_delay_s: float = Field(default=3.0, ge=0, description="minimum gap between requests to one host")
-    per_host_concurrency: int = Field(default=1, ge=1)
-    global_concurrency: int = Field(default=8, ge=1)
-    max_crawl_delay_s: float = Field(default=60.0, ge=0, description="hosts asking a longer Crawl-delay are skipped")
-    connect_timeout_s: float = Field(default=10.0, gt=0)
-    read_timeout_s: float = Field(default=20.0, gt=0, description="longest silence while waiting for data")
-    max_fetch_s: float = Field(default=60.0, gt=0, description="whole response, so a slow drip cannot hang a worker")
-    max_bytes: int = Field(default=10_000_000, gt=0, description="body limit, raw and decompressed")
-    max_redirects: int = Field(default=5, ge=0)
-    retries: int = Field(default=3, ge=0, description="extra attempts after a 429/5xx/timeout/connection error")
-    backoff_base_s: float = Field(default=2.0, ge=0, description="first retry waits this, then doubling")
-    backoff_max_s: float = Field(default=300.0, ge=0)
-    max_retry_after_s: float = Field(default=600.0, ge=0, description="a longer Retry-After rejects the page")
-    robots_ttl_s: float = Field(default=86_400.0, ge=0, description="how long a fetched robots.txt is reused")
+    per_host_delay_s: float = Field(
+        default=3.0, ge=0, le=86_400, description="minimum gap between requests to one host"
+    )
+    per_host_concurrency: int = Field(default=1, ge=1, le=1_000)
+    global_concurrency: int = Field(default=8, ge=1, le=1_000)
+    max_crawl_delay_s: float = Field(
+        default=60.0, ge=0, le=86_400, description="hosts asking a longer Crawl-delay are skipped"
+    )
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=86_400)
+    read_timeout_s: float = Field(default=20.0, gt=0, le=86_400, description="longest silence while waiting for data")
+    max_fetch_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="whole response, so a slow drip cannot hang a worker"
+    )
+    max_bytes: int = Field(default=10_000_000, gt=0, le=2_000_000_000, description="body limit, raw and decompressed")
+    max_redirects: int = Field(default=5, ge=0, le=50)
+    retries: int = Field(
+        default=3, ge=0, le=86_400, description="extra attempts after a 429/5xx/timeout/connection error"
+    )
+    backoff_base_s: float = Field(default=2.0, ge=0, le=86_400, description="first retry waits this, then doubling")
+    backoff_max_s: float = Field(default=300.0, ge=0, le=86_400)
+    max_retry_after_s: float = Field(
+        default=600.0, ge=0, le=86_400, description="a longer Retry-After rejects the page"
+    )
+    robots_ttl_s: float = Field(
+        default=86_400.0, ge=0, le=31_536_000, description="how long a fetched robots.txt is reused"
+    )
     allow_private: bool = Field(default=False, description="allow private, loopback and link-local addresses")
     allowed_private_networks: list[str] = Field(default_factory=list, description="CIDRs exempt from that block")
     allowed_domains: list[str] = Field(default_factory=list, description="empty: any; else these and subdomains")
@@ -113,13 +127,17 @@ def normalize_url(url: str, base: str | None = None) -> str:
     Raises FetchError(bad-url / bad-scheme) for what the crawler must not fetch.
     """
     text = url.strip()
-    if base is not None:
-        text = str(httpx.URL(base).join(text))
+    scheme_given = text.split(":", 1)[0].lower() if ":" in text else ""
+    # javascript:, data:, mailto:, file: ... are never joined or fetched, whatever follows the colon
+    if re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme_given) and scheme_given not in ("http", "https"):
+        raise FetchError("bad-scheme", f"only http(s) URLs are fetched, not {scheme_given!r}")
     try:
+        if base is not None:
+            text = str(httpx.URL(base).join(text))
         parts = urlsplit(text)
         port = parts.port
-    except ValueError as exc:
-        raise FetchError("bad-url", f"not a valid URL: {exc}") from exc
+    except Exception as exc:  # httpx.InvalidURL, ValueError, UnicodeError: all mean the same to the crawler
+        raise FetchError("bad-url", f"not a valid URL: {' '.join(str(exc).split())[:200]}") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError("bad-scheme", f"only http(s) URLs are fetched, not {scheme or 'a relative URL'!r}")
@@ -160,6 +178,26 @@ def domain_allowed(url: str, allowed_domains: Iterable[str]) -> bool:
 # the private-address guard --------------------------------------------------------------------------------------
 
 
+# IPv6 forms that carry an IPv4 address a gateway will connect to: each is judged by the address it carries.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))  # RFC 6052, RFC 8215
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291), still routed by some stacks
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64, 6to4 or Teredo address; else None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, which are IPv6's own
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 class AddressGuard:
     """Decides which resolved IP addresses may be connected to."""
 
@@ -168,9 +206,9 @@ class AddressGuard:
         self.allowed_networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
 
     def check(self, address: str, host: str) -> None:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address):
+            ip = embedded_ipv4(ip) or ip
         if self.allow_private or (ip.is_global and not ip.is_multicast):
             return
         if any(ip.version == net.version and ip in net for net in self.allowed_networks):
@@ -393,6 +431,10 @@ class Fetcher:
             raise FetchError("bad-scheme", _one_line(exc)) from exc
         except httpx.TransportError as exc:
             raise FetchError("transport-error", f"{type(exc).__name__}: {_one_line(exc)}", retryable=True) from exc
+        except (httpx.InvalidURL, ValueError) as exc:
+            # httpx builds the next request of a redirect even when it does not follow it: a Location such as
+            # "javascript:..." fails there, before the response is handed over
+            raise FetchError("bad-redirect", f"redirect to a URL that cannot be fetched: {_one_line(exc)}") from exc
         try:
             exchange = await self._read(request, response, deadline, limit, check, keep_head)
         finally:

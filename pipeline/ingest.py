@@ -7,6 +7,10 @@ Both are idempotent: raw inputs are keyed by their SHA-256 and articles by a sta
 
 from __future__ import annotations
 
+import codecs
+import os
+import stat
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,19 +58,51 @@ def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files named, and article files inside folders named (recursively, sorted, hidden ones skipped)."""
     for path in paths:
         if path.is_dir():
+            found = False
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
                 if child.is_file() and child.name.lower().endswith(ARTICLE_SUFFIXES):
+                    found = True
                     yield child
+            if not found:
+                yield path  # a folder with nothing to read is reported (by read_file), not passed over in silence
         else:
             yield path  # missing files are reported by read_file
+
+
+def printable_path(path: Path | str) -> str:
+    """A path as text that can be stored and printed: bytes of a name that are not UTF-8 become ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when the bytes carry their BOM or the NUL pattern of UTF-16 text, else None.
+
+    Without a BOM only mostly-ASCII UTF-16 is recognised (every other byte NUL): binary with scattered NULs is not.
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:400]
+    if len(head) < 16:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
 
 
 def sniff_kind(data: bytes) -> str:
     """``html`` or ``text`` from the content itself; raises RejectError for binary data."""
     head = data[:SNIFF_BYTES]
+    wide = _utf16_codec(head)
+    if wide is not None:  # UTF-16/32 text is full of NUL bytes: judge the characters, not the bytes
+        head = head[: len(head) - len(head) % 4].decode(wide, "replace").encode("utf-8", "replace")
     if b"\x00" in head:
         raise RejectError("binary", "binary content (NUL bytes), not an article")
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
@@ -79,60 +115,97 @@ def sniff_kind(data: bytes) -> str:
     return "text"
 
 
+def check_regular_file(path: Path) -> os.stat_result:
+    """The file's stat; RejectError for what is missing or not a regular file (a FIFO would block for ever)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise RejectError("missing", "no such file or folder") from None
+    except OSError as exc:
+        raise RejectError("unreadable", f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise RejectError("not-a-file", "a folder with no article files") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise RejectError("not-a-file", f"{kind}, not a regular file")
+    return info
+
+
 def read_file(path: Path, max_bytes: int) -> RawInput:
     """One file as a raw input; RejectError with a one-line reason when it cannot be used."""
-    if not path.exists():
-        raise RejectError("missing", "no such file or folder")
-    if not path.is_file():
-        raise RejectError("not-a-file", "not a regular file")
-    size = path.stat().st_size
+    size = check_regular_file(path).st_size
     if size > max_bytes:
         raise RejectError("too-large", f"{size:,} bytes is over the {max_bytes:,}-byte limit")
-    data = path.read_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)  # the file may have grown since stat
+    if len(data) > max_bytes:
+        raise RejectError("too-large", f"over the {max_bytes:,}-byte limit")
     if not data.strip():
         raise RejectError("empty", "empty file")
-    if path.name.lower().endswith(".gz"):
+    if path.name.lower().endswith(".gz") or data[:2] == b"\x1f\x8b":
         data = _gunzip(data, max_bytes)
+        if not data.strip():
+            raise RejectError("empty", "empty file (after decompression)")
     kind = sniff_kind(data)
-    return RawInput(source=str(path), data=data, kind=kind, retrieved_at=_now())  # type: ignore[arg-type]
+    return RawInput(source=printable_path(path), data=data, kind=kind, retrieved_at=_now())  # type: ignore[arg-type]
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
-    import zlib
-
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
-        raise RejectError("bad-gzip", f"not valid gzip: {exc}") from exc
-    if len(out) > max_bytes:
-        raise RejectError("too-large", f"decompresses to over the {max_bytes:,}-byte limit")
-    return out
+    """Every gzip member, within ``max_bytes``; a stream that stops before its end is a ``truncated`` reject."""
+    parts: list[bytes] = []
+    size = 0
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(rest, max_bytes + 1 - size)
+        except zlib.error as exc:
+            raise RejectError("bad-gzip", f"not valid gzip: {exc}") from exc
+        size += len(part)
+        if size > max_bytes:
+            raise RejectError("too-large", f"decompresses to over the {max_bytes:,}-byte limit")
+        if not inflater.eof:
+            raise RejectError("truncated", f"gzip data is cut off (ends after {size:,} decompressed bytes)")
+        parts.append(part)
+        rest = inflater.unused_data.lstrip(b"\x00")  # members may follow; NUL padding may end the file
+    return b"".join(parts)
 
 
 def read_inputs(paths: Iterable[Path], max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
     """Raw inputs from paths; rejects come back as (item, error) so the caller records them and goes on."""
     for path in iter_paths(paths):
-        if path.name.lower().endswith(WARC_SUFFIXES):
-            yield from _read_warc(path, max_bytes)
-            continue
+        name = printable_path(path)
         try:
+            if path.name.lower().endswith(WARC_SUFFIXES):
+                check_regular_file(path)
+                yield from _read_warc(path, max_bytes)
+                continue
             yield read_file(path, max_bytes)
         except RejectError as exc:
-            yield (str(path), exc)
+            yield (name, exc)
         except OSError as exc:
-            yield (str(path), RejectError("unreadable", f"cannot read: {exc.strerror or exc}"))
+            yield (name, RejectError("unreadable", f"cannot read: {exc.strerror or exc}"))
+        except MemoryError:
+            yield (name, RejectError("too-large", "not enough memory to read it"))
 
 
 def _read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
     from pipeline.warc import iter_warc_items
 
+    name = printable_path(path)
     try:
         yield from iter_warc_items(path, max_bytes)
     except RejectError as exc:
-        yield (str(path), exc)
+        yield (name, exc)
     except Exception as exc:  # a corrupt archive must not stop the run
-        yield (str(path), RejectError("bad-warc", f"unreadable WARC: {type(exc).__name__}: {exc}"))
+        yield (name, RejectError("bad-warc", f"unreadable WARC: {type(exc).__name__}: {_one_line(str(exc))}"))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Text fit for a reject reason: one line, printable, bounded (binary from a damaged file is escaped)."""
+    text = " ".join(text.split())
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else "?" for c in text)
+    return text[:limit]
 
 
 def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> IngestSummary:
@@ -152,7 +225,13 @@ def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> Inges
 
 
 def decode_text(data: bytes) -> str:
-    """Text dumps must be UTF-8 (a BOM is allowed): guessing another encoding silently corrupts text."""
+    """Text dumps must be UTF-8 (a BOM is allowed) or UTF-16/32 (BOM or NUL pattern): a guess corrupts text."""
+    wide = _utf16_codec(data)
+    if wide is not None:
+        try:
+            return data.decode(wide).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise RejectError("encoding", f"not valid {wide} (at offset {exc.start})") from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -194,8 +273,8 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
                 else RejectError("failed", f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
             )
             store.add_reject(raw.source, "extract", str(reject))
-            store.set_raw_status(raw.sha256, "rejected")
-            summary.rejected[reject.code] += 1
+            if store.finish_raw(raw.sha256, "rejected"):
+                summary.rejected[reject.code] += 1
             if progress:
                 progress(1)
             continue
@@ -224,14 +303,14 @@ def process_pending(store: Store, settings: Settings, progress: ProgressCallback
         )
         # identity (a shared canonical URL never merges distinct stories) and syndication (the original is kept)
         outcome = place_article(store, index, article, raw, text_hash)
-        if outcome == "accepted":
-            store.set_raw_status(raw.sha256, "extracted")
-            summary.accepted += 1
-            if not article.relevant:
-                summary.off_topic += 1
-        else:
-            store.set_raw_status(raw.sha256, "duplicate" if outcome == "duplicate" else "extracted")
-            summary.duplicates += 1
+        status = "duplicate" if outcome == "duplicate" else "extracted"
+        if store.finish_raw(raw.sha256, status):  # False: a concurrent ingest counted it
+            if outcome == "accepted":
+                summary.accepted += 1
+                if not article.relevant:
+                    summary.off_topic += 1
+            else:
+                summary.duplicates += 1
         store.clear_reject(raw.source, "extract")
         if progress:
             progress(1)

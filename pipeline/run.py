@@ -34,6 +34,7 @@ class TagSummary:
     tagged: int = 0
     entities: Counter[str] = field(default_factory=Counter)
     tagger: str = ""
+    failed: int = 0  # articles the pipeline could not tag (each one a reject of stage "tag")
 
 
 @dataclass
@@ -82,7 +83,7 @@ def tagger_key(name: str, version: str) -> str:
 
 def tag_store(store: Store, settings: Settings, progress: Progress = no_progress, *, retag: bool = False) -> TagSummary:
     """Tag every article not yet tagged by the configured pipeline, streaming texts through ``nlp.pipe``."""
-    from pipeline.tag import load_tagger, pipeline_identity, tag_texts_with_events
+    from pipeline.tag import TagFailure, load_tagger, pipeline_identity, tag_texts_with_events
 
     nlp = load_tagger(settings.tagger.model)
     name, version = pipeline_identity(nlp)
@@ -103,16 +104,24 @@ def tag_store(store: Store, settings: Settings, progress: Progress = no_progress
     tagged = tag_texts_with_events(
         nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process
     )
-    for entities, events in tagged:
-        batch.append((queue.popleft(), entities, events))
+    for result in tagged:
+        article_id = queue.popleft()
+        if isinstance(result, TagFailure):  # recorded and left untagged; the other articles go on
+            store.add_reject(article_id, "tag", result.reason)
+            summary.failed += 1
+            continue
+        entities, events = result
+        batch.append((article_id, entities, events))
         summary.entities.update(e.label for e in entities)
         if len(batch) >= TAG_COMMIT_ROWS:
             store.set_entities(batch, key, provenance)
+            store.clear_rejects([item[0] for item in batch], "tag")
             summary.tagged += len(batch)
             advance(len(batch))
             batch = []
     if batch:
         store.set_entities(batch, key, provenance)
+        store.clear_rejects([item[0] for item in batch], "tag")
         summary.tagged += len(batch)
         advance(len(batch))
     return summary

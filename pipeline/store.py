@@ -7,6 +7,7 @@ run resumes where it stopped. Keys are content-derived, so re-running a stage ne
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -78,7 +79,33 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(SurvnewsError):
-    """The store cannot be opened or is not a survnews store."""
+    """The store cannot be opened or is not a survnews store. CLI exit code 2: the path is the user's to fix."""
+
+    exit_code = 2
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (not a survnews store, or a damaged one)"
+    return text or type(exc).__name__
+
+
+def _check_store_path(path: Path) -> None:
+    """What SQLite would report only as "unable to open database file", said plainly (before touching anything)."""
+    if path.is_dir():
+        raise StoreError(f"store {path} is a folder, not a store file")
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"store {path} cannot be read (permission denied)")
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise StoreError(f"store {path} is read-only (the file or its folder cannot be written)")
+    else:
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise StoreError(f"store {path} cannot be created: {parent} is a file, not a folder")
 
 
 def utc_now() -> str:
@@ -90,12 +117,31 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.migrated: list[str] = self._migrate()
+        _check_store_path(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"store {self.path} cannot be created: {_reason(exc)}") from exc
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.migrated: list[str] = self._migrate()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise StoreError(f"store {self.path} cannot be opened: {_reason(exc)}") from exc
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def existing(cls, path: str | Path) -> Store:
+        """The store at ``path``, which must exist: for commands that read a store, a mistyped path is an error
+        rather than a new empty store."""
+        if not Path(path).exists():
+            raise StoreError(f"store {path} does not exist (check --store or [store] path; survnews ingest makes one)")
+        return cls(path)
 
     def _migrate(self) -> list[str]:
         """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""
@@ -134,8 +180,11 @@ class Store:
         rows = self.db.execute("SELECT sha256 FROM raw WHERE status = 'pending' ORDER BY rowid").fetchall()
         for row in rows:
             item = self.db.execute(
-                "SELECT source, url, kind, data, retrieved_at FROM raw WHERE sha256 = ?", (row["sha256"],)
+                "SELECT source, url, kind, data, retrieved_at FROM raw WHERE sha256 = ? AND status = 'pending'",
+                (row["sha256"],),
             ).fetchone()
+            if item is None:
+                continue  # done meanwhile by another process working on the same store
             yield RawInput(
                 source=item["source"],
                 data=bytes(item["data"]),
@@ -147,6 +196,15 @@ class Store:
     def set_raw_status(self, sha256: str, status: str) -> None:
         with self.db:
             self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ?", (status, sha256))
+
+    def finish_raw(self, sha256: str, status: str) -> bool:
+        """Set the outcome of a pending raw input; False when another process finished it first.
+
+        Two ingests on one store then each count an item once between them, not both "accepted".
+        """
+        with self.db:
+            cur = self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ? AND status = 'pending'", (status, sha256))
+        return cur.rowcount == 1
 
     def reset_raw(self) -> int:
         """Mark every raw input pending again, so a better extractor can re-run on all of them."""
@@ -306,6 +364,11 @@ class Store:
     def clear_reject(self, item: str, stage: str) -> None:
         with self.db:
             self.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, stage))
+
+    def clear_rejects(self, items: list[str], stage: str) -> None:
+        """Forget the rejects of these items at ``stage`` (they went through since)."""
+        with self.db:
+            self.db.executemany("DELETE FROM rejects WHERE item = ? AND stage = ?", [(i, stage) for i in items])
 
     def rejects(self) -> list[dict[str, str]]:
         rows = self.db.execute("SELECT item, stage, reason, at FROM rejects ORDER BY at, item").fetchall()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import spacy
@@ -22,7 +24,7 @@ from pipeline.components.actors import GAZETTEER_PATH
 from pipeline.components.common import RESULT_KEY
 from pipeline.components.locations import LOCATION_RULES_PATH
 from pipeline.components.technology import TAXONOMY_PATH
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, SurvnewsError
 from pipeline.paths import MODELS_DIR
 from pipeline.records import Entity, Event
 
@@ -131,17 +133,137 @@ def doc_events(doc: Doc) -> list[Event]:
     return [Event.from_dict(item) for item in doc.user_data.get(EVENTS_KEY, [])]
 
 
+# Longest piece of text given to the pipeline at once: far below spaCy's ``nlp.max_length`` (E088), and small
+# enough that the parser's memory stays bounded. Longer articles are tagged piece by piece, cut at paragraph
+# (else line, sentence or word) boundaries, with every offset shifted back into the whole text.
+MAX_PIECE_CHARS = 100_000
+_CUTS = ("\n\n", "\n", ". ", " ")
+
+
+@dataclass(frozen=True)
+class TagFailure:
+    """One text the pipeline could not tag: the others go on; the caller records ``reason`` as a reject."""
+
+    reason: str
+
+
+TagResult = tuple[list[Entity], list[Event]]
+
+
+def split_for_tagging(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pairs covering ``text`` exactly, each piece at most ``limit`` characters."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        for cut in _CUTS:
+            found = text.rfind(cut, start + limit // 2, end)
+            if found >= 0:
+                end = found + len(cut)
+                break
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _shifted(result: TagResult, offset: int) -> TagResult:
+    entities, events = result
+    if offset:
+        entities = [replace(e, start=e.start + offset, end=e.end + offset) for e in entities]
+        events = [replace(e, start=e.start + offset, end=e.end + offset) for e in events]
+    return entities, events
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _tag_pieces(
+    nlp: Language, pieces: Iterator[tuple[str, tuple[int, int]]], *, batch_size: int, n_process: int
+) -> Iterator[tuple[tuple[int, int], TagResult | TagFailure]]:
+    """``((text index, offset), result)`` for every piece, in order, whatever a piece does to the pipeline.
+
+    The pieces stream through one ``nlp.pipe``. When it raises, the pieces it had taken but not returned are
+    tagged one by one (so only the culprit fails) and a new ``nlp.pipe`` goes on with the rest.
+    """
+    in_flight: deque[tuple[str, tuple[int, int]]] = deque()
+
+    def feed() -> Iterator[tuple[str, tuple[int, int]]]:
+        for item in pieces:
+            in_flight.append(item)
+            yield item
+
+    while True:
+        try:
+            for doc, context in nlp.pipe(feed(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+                while in_flight and in_flight[0][1] != context:
+                    # dropped by a component's error handler: tagged alone, in its place
+                    yield _tag_alone(nlp, *in_flight.popleft())
+                if in_flight:
+                    in_flight.popleft()
+                yield context, (doc_entities(doc), doc_events(doc))
+            if not in_flight:
+                return
+        except Exception as exc:  # one bad text must not stop the others
+            log.debug("tagging batch failed: %s", _one_line(exc))
+        retry = list(in_flight)
+        in_flight.clear()
+        for piece, context in retry:
+            yield _tag_alone(nlp, piece, context)
+
+
+def _tag_alone(nlp: Language, piece: str, context: tuple[int, int]) -> tuple[tuple[int, int], TagResult | TagFailure]:
+    try:
+        doc = nlp(piece)
+    except Exception as exc:
+        return context, TagFailure(f"tagging failed: {_one_line(exc)}")
+    return context, (doc_entities(doc), doc_events(doc))
+
+
 def tag_texts(
     nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process: int = 1
 ) -> Iterator[list[Entity]]:
-    """Stream ``texts`` through ``nlp.pipe``; yields one entity list per text, in order."""
-    for entities, _events in tag_texts_with_events(nlp, texts, batch_size=batch_size, n_process=n_process):
-        yield entities
+    """Stream ``texts`` through ``nlp.pipe``; yields one entity list per text, in order.
+
+    A text the pipeline cannot tag raises ``SurvnewsError`` naming it (use ``tag_texts_with_events`` to go on).
+    """
+    for index, result in enumerate(tag_texts_with_events(nlp, texts, batch_size=batch_size, n_process=n_process)):
+        if isinstance(result, TagFailure):
+            raise SurvnewsError(f"text {index}: {result.reason}")
+        yield result[0]
 
 
 def tag_texts_with_events(
     nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process: int = 1
-) -> Iterator[tuple[list[Entity], list[Event]]]:
-    """Stream ``texts`` through ``nlp.pipe``; yields (entities, events) per text, in order."""
-    for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-        yield doc_entities(doc), doc_events(doc)
+) -> Iterator[TagResult | TagFailure]:
+    """Stream ``texts`` through ``nlp.pipe``; yields (entities, events) per text, in order, or a ``TagFailure``.
+
+    A text longer than ``MAX_PIECE_CHARS`` is tagged in pieces with exact offsets into the whole text; a text the
+    pipeline fails on yields a ``TagFailure`` with the reason, and the texts after it are tagged as usual.
+    """
+    limit = max(1_000, min(MAX_PIECE_CHARS, int(getattr(nlp, "max_length", MAX_PIECE_CHARS)) // 2))
+    piece_counts: deque[int] = deque()
+
+    def pieces() -> Iterator[tuple[str, tuple[int, int]]]:
+        for index, text in enumerate(texts):
+            parts = split_for_tagging(text if isinstance(text, str) else str(text), limit)
+            piece_counts.append(len(parts))
+            for offset, piece in parts:
+                yield piece, (index, offset)
+
+    results: list[TagResult | TagFailure] = []
+    for (_index, offset), result in _tag_pieces(nlp, pieces(), batch_size=batch_size, n_process=n_process):
+        results.append(result if isinstance(result, TagFailure) else _shifted(result, offset))
+        if len(results) < piece_counts[0]:
+            continue
+        piece_counts.popleft()
+        failure = next((r for r in results if isinstance(r, TagFailure)), None)
+        if failure is not None:
+            yield failure
+        else:
+            entities = [e for r in results if not isinstance(r, TagFailure) for e in r[0]]
+            events = [e for r in results if not isinstance(r, TagFailure) for e in r[1]]
+            yield entities, events
+        results = []

@@ -26,6 +26,7 @@ import spacy
 import srsly
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from spacy.language import Language
 
@@ -247,6 +248,7 @@ def train_base_cli(
     max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
     log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
     keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
 ) -> None:
     """Convert the open NER corpora and train the base PERSON/ORG/LOC pipeline (one thread, ~30 min)."""
     out, err = Console(), Console(stderr=True)
@@ -267,8 +269,17 @@ def train_base_cli(
                 keep_training_dir=keep_training_dir,
             )
     except (SurvnewsError, RejectError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 1)) from None
+    if as_json:
+        summary = {
+            "output": str(result.output),
+            "minutes": round(result.seconds / 60, 2),
+            "counts": [count.to_dict() for count in result.counts],
+            "test_f1": {k: v["f1"] for k, v in result.test_scores["exact"].items()} if result.test_scores else None,
+        }
+        typer.echo(json.dumps(summary, default=str))
+        return
     table = Table(title="training data", title_justify="left")
     for column in ("corpus", "split", "docs", "sentences", "tokens", "entities"):
         table.add_column(column)

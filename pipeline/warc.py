@@ -40,8 +40,10 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
 
     Only ``response`` records with HTTP status 200 and an HTML content type are read (request, metadata, revisit
     records, redirects and other types are passed over silently). Content-Encoding is undone. A record over
-    ``max_bytes`` is rejected unread past the limit. A file that is not WARC raises RejectError(not-warc); a
-    corrupt or cut-off tail ends the iteration with a (path, reject) item after every good record.
+    ``max_bytes`` is rejected unread past the limit. A file that is empty or not WARC raises RejectError
+    (not-warc). Damage gives a (path, bad-warc) item and reading goes on at the next record that starts
+    cleanly, so good records after it are kept; a file with no HTML response at all gives a (path, no-records)
+    item, so every file leaves either inputs or a reason.
     """
     try:
         handle: IO[bytes] = path.open("rb")
@@ -49,48 +51,129 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         raise RejectError("missing", "no such file") from exc
     with handle:
         if not _starts_like_warc(handle.read(4096)):
+            handle.seek(0)
+            if not handle.read(1):
+                raise RejectError("not-warc", "empty file, not a WARC file")
             raise RejectError("not-warc", "not a WARC file (no WARC/ version line at the start)")
         handle.seek(0)
         seen = 0  # records of any type read so far
-        try:
-            # check_digests: a record cut off or damaged inside (its payload digest does not match) is not
-            # passed on as if it were the whole page
-            for record in ArchiveIterator(handle, check_digests="raise"):
-                seen += 1
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                uri = record.rec_headers.get_header("WARC-Target-URI") or f"{path}#{seen}"
-                status = record.http_headers.get_statuscode()
-                content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-                if status != "200" or content_type not in HTML_TYPES:
-                    continue
-                if record.rec_headers.get_header("WARC-Truncated"):
-                    yield (uri, RejectError("truncated", "WARC record was cut off when it was written"))
-                    continue
-                try:
-                    stream = record.content_stream()
-                    data = stream.read(max_bytes + 1)
-                    if len(data) <= max_bytes:
-                        stream.read()  # to the end, so the digest is checked
-                except ArchiveLoadFailed as exc:
-                    yield (uri, RejectError("bad-record", f"damaged WARC record: {_one_line(exc)}"))
-                    continue
-                if len(data) <= max_bytes and getattr(record.raw_stream, "limit", 0) > 0:
-                    # the file ended inside this record (e.g. a crawl killed while writing it)
-                    yield (uri, RejectError("truncated", "WARC record is cut off (the file ends inside it)"))
-                    continue
-                if len(data) > max_bytes:
-                    yield (uri, RejectError("too-large", f"over the {max_bytes:,}-byte limit"))
-                    continue
-                yield RawInput(
-                    source=uri,
-                    data=data,
-                    kind="html",
-                    url=uri,
-                    retrieved_at=_iso_utc(record.rec_headers.get_header("WARC-Date")),
+        yielded = 0  # items (inputs or rejects) given to the caller
+        start: int | None = 0
+        while start is not None:
+            handle.seek(start)
+            good_end = start  # where the last record read in full ends: damage lies after it
+            iterator = ArchiveIterator(handle, check_digests="raise")
+            try:
+                # check_digests: a record cut off or damaged inside (its payload digest does not match) is not
+                # passed on as if it were the whole page
+                for record in iterator:
+                    seen += 1
+                    for item in _record_items(record, path, seen, max_bytes):
+                        yielded += 1
+                        yield item
+                    # (read after the record: asking for its offset reads it to its end)
+                    good_end = start + iterator.get_record_offset() + iterator.get_record_length()
+                start = None
+            except Exception as exc:  # ArchiveLoadFailed, zlib.error, EOFError, ... from a damaged or cut-off file
+                where = good_end
+                yielded += 1
+                yield (
+                    _name(path),
+                    RejectError(
+                        "bad-warc", f"WARC damaged after {seen} records (near byte {where:,}): {_one_line(exc)}"
+                    ),
                 )
-        except Exception as exc:  # ArchiveLoadFailed, zlib.error, EOFError, ... from a damaged or cut-off file
-            yield (str(path), RejectError("bad-warc", f"WARC damaged after {seen} records: {_one_line(exc)}"))
+                # read on from the next record that starts cleanly: the damage costs one record, not the rest
+                start = _next_record_start(handle, where + 1)
+        if not yielded:
+            yield (_name(path), RejectError("no-records", f"no HTML response records in {seen} WARC records"))
+
+
+def _record_items(record: Any, path: Path, seen: int, max_bytes: int) -> Iterator[RawInput | tuple[str, RejectError]]:
+    """The raw input (or reject) of one WARC record; nothing for records that are not HTML responses."""
+    if record.rec_type != "response":
+        return
+    uri = record.rec_headers.get_header("WARC-Target-URI") or f"{_name(path)}#{seen}"
+    if not uri.isprintable() or not uri.isascii():
+        # a damaged header: say so rather than pass over (or store) a record under a garbled name
+        yield (f"{_name(path)}#{seen}", RejectError("bad-record", "damaged WARC record: invalid WARC-Target-URI"))
+        return
+    if record.http_headers is None:
+        if uri.startswith(("http://", "https://")):
+            yield (uri, RejectError("bad-record", "damaged WARC record: response without readable HTTP headers"))
+        return
+    status = record.http_headers.get_statuscode()
+    content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    if status != "200" or content_type not in HTML_TYPES:
+        return
+    if record.rec_headers.get_header("WARC-Truncated"):
+        yield (uri, RejectError("truncated", "WARC record was cut off when it was written"))
+        return
+    try:
+        stream = record.content_stream()
+        data = stream.read(max_bytes + 1)
+        if len(data) <= max_bytes:
+            stream.read()  # to the end, so the digest is checked
+    except ArchiveLoadFailed as exc:
+        yield (uri, RejectError("bad-record", f"damaged WARC record: {_one_line(exc)}"))
+        return
+    if len(data) <= max_bytes and getattr(record.raw_stream, "limit", 0) > 0:
+        # the file ended inside this record (e.g. a crawl killed while writing it)
+        yield (uri, RejectError("truncated", "WARC record is cut off (the file ends inside it)"))
+        return
+    if len(data) > max_bytes:
+        yield (uri, RejectError("too-large", f"over the {max_bytes:,}-byte limit"))
+        return
+    yield RawInput(
+        source=uri,
+        data=data,
+        kind="html",
+        url=uri,
+        retrieved_at=_iso_utc(record.rec_headers.get_header("WARC-Date")),
+    )
+
+
+_RESYNC_CHUNK = 1 << 20
+
+
+def _next_record_start(handle: IO[bytes], offset: int) -> int | None:
+    """Offset of the next record after ``offset`` that starts cleanly (a gzip member holding ``WARC/``, or a
+    ``WARC/1.x`` line in a plain file); None when there is none."""
+    handle.seek(0)
+    gzipped = handle.read(2) == b"\x1f\x8b"
+    marker = b"\x1f\x8b\x08" if gzipped else b"WARC/1."
+    position = offset
+    while True:
+        handle.seek(position)
+        chunk = handle.read(_RESYNC_CHUNK + 16)
+        if len(chunk) < len(marker):
+            return None
+        found = chunk.find(marker)
+        while found >= 0:
+            candidate = position + found
+            handle.seek(candidate)
+            head = handle.read(4096)
+            if gzipped:
+                try:
+                    head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+                except zlib.error:
+                    head = b""
+            if head.startswith(b"WARC/1.") and (gzipped or candidate == 0 or _after_line_end(handle, candidate)):
+                return candidate
+            found = chunk.find(marker, found + 1)
+        if len(chunk) <= _RESYNC_CHUNK:
+            return None
+        position += _RESYNC_CHUNK
+
+
+def _after_line_end(handle: IO[bytes], offset: int) -> bool:
+    handle.seek(max(0, offset - 1))
+    return handle.read(1) == b"\n"
+
+
+def _name(path: Path) -> str:
+    """The file's name as storable, printable text (bytes that are not UTF-8 shown as ``\\xNN``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _starts_like_warc(head: bytes) -> bool:
@@ -110,7 +193,7 @@ def iter_warc_inputs(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator
     for item in iter_warc_items(path, max_bytes):
         if isinstance(item, tuple):
             uri, error = item
-            if uri == str(path):
+            if uri == _name(path) and error.code != "no-records":
                 raise error
             continue  # one unusable record: skip it, read on
         yield item
@@ -127,7 +210,10 @@ def _iso_utc(value: str | None) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
+    """The error as one printable line: raw bytes a damaged file put into the message are escaped."""
+    text = " ".join(str(exc).split())[:300]
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else "?" for c in text)
+    return text or type(exc).__name__
 
 
 # writing --------------------------------------------------------------------------------------------------------

@@ -187,6 +187,7 @@ def test_train_domain_fine_tunes_on_training_gold_and_scores_held_out(tmp_path: 
     )
     assert shown.exit_code == 0, shown.output
     assert "F1 before" in shown.output and "ALL" in shown.output
+    Store(tmp_path / "empty.sqlite").close()  # a store without gold (a mistyped --store is another error)
     empty = CliRunner().invoke(
         app, ["--base", str(base), "--store", str(tmp_path / "empty.sqlite"), "--work-dir", str(tmp_path / "work3")]
     )

@@ -96,15 +96,25 @@ def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_run_summary_json_counts_rejects_by_reason(tmp_path: Path) -> None:
+    missing = tmp_path / "missing-folder"
+    config = tmp_path / "survnews.toml"
+    config.write_text(f'[ingest]\npaths = ["{missing}", "{SAMPLES / "text"}"]\n', encoding="utf-8")
     result = survnews(
-        "run",
-        "--json",
-        "--no-publish",
-        "--store",
-        str(tmp_path / "s.sqlite"),
-        cwd=tmp_path,
+        "run", "--json", "--no-publish", "--config", str(config), "--store", str(tmp_path / "s.sqlite"), cwd=tmp_path
     )
-    # no config: defaults read the sample corpus relative to cwd, which has none here
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["rejected"] == {"missing": 1}
+    assert summary["rejected"] == {"missing": 1} and summary["accepted"] >= 3
+    store = str(tmp_path / "s.sqlite")  # the same store: nothing is done again, the missing folder still counts
+    strict = survnews(
+        "run", "--json", "--no-publish", "--strict", "--config", str(config), "--store", store, cwd=tmp_path
+    )
+    assert strict.returncode == 2 and "--strict" in strict.stderr
+
+
+def test_run_in_an_empty_folder_reads_the_sample_corpus_that_comes_with_the_package(tmp_path: Path) -> None:
+    result = survnews("run", "--json", "--no-publish", "--store", str(tmp_path / "s.sqlite"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sample corpus" in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rejected"] == {} and summary["accepted"] >= 10

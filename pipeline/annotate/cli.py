@@ -71,12 +71,12 @@ def _run(
     with _errors():
         settings, ls_settings = _settings(config, project)
         client = LabelStudioClient(ls_settings)
-        with Store(store_path or settings.store.path) as store:
+        with Store.existing(store_path or settings.store.path) as store:
             return action(settings, ls_settings, store, client)
 
 
 @annotate_app.command("setup")
-def setup_cli(config: ConfigOption = None, project: ProjectOption = None) -> None:
+def setup_cli(config: ConfigOption = None, project: ProjectOption = None, as_json: JsonOption = False) -> None:
     """Create the Label Studio project from schemas/labelstudio.xml, or update its config and instructions."""
     from pipeline.annotate._client import LabelStudioClient
     from pipeline.annotate.push import setup_project
@@ -85,6 +85,9 @@ def setup_cli(config: ConfigOption = None, project: ProjectOption = None) -> Non
         _, ls_settings = _settings(config, project)
         report = setup_project(LabelStudioClient(ls_settings), ls_settings)
     verb = "created" if report.created else "updated"
+    if as_json:
+        typer.echo(json.dumps({"created": report.created, "title": report.title, "project_id": report.project_id}))
+        return
     typer.echo(f"{verb} project {report.title!r} (id {report.project_id}) at {ls_settings.url}")
 
 
@@ -237,7 +240,7 @@ def agreement_cli(
     with _errors():
         settings, _ = _settings(config, None)
         store_path = store or settings.store.path
-        with Store(store_path) as db:
+        with Store.existing(store_path) as db:
             report = agreement_report(db)
         written = write_html(report, html_out or Path(store_path).parent / REPORT_NAME)
     if as_json:
@@ -308,14 +311,18 @@ def export_gold_cli(
     test_fraction: Annotated[float, typer.Option(help="share of articles held out (by a hash of the id)")] = 0.2,
     config: ConfigOption = None,
     store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write resolved gold as JSONL, e.g. for `survnews evaluate held_out.jsonl --model ...`."""
     from pipeline.annotate.domain import export_gold
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
+        with Store.existing(store or settings.store.path) as db:
             written = export_gold(db, out, split=split, test_fraction=test_fraction)
+    if as_json:
+        typer.echo(json.dumps({"gold_articles": written, "out": str(out)}))
+        return
     typer.echo(f"wrote {written} gold article(s) to {out}")
 
 
@@ -347,7 +354,7 @@ def train_domain_cli(
 
     with _errors():
         settings, _ = _settings(config, None)
-        with Store(store or settings.store.path) as db:
+        with Store.existing(store or settings.store.path) as db:
             result = train_domain(
                 db,
                 base=base or settings.tagger.model,

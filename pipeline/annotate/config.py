@@ -23,7 +23,7 @@ API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 class LabelStudioSettings(BaseModel):
     """``[annotate]`` settings; every field has a default, so the section may be left out."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # inf/nan timeouts overflow
 
     url: str = "http://127.0.0.1:8080"
     api_key: SecretStr | None = None

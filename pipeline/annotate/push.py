@@ -355,10 +355,13 @@ def retag(articles: list[Article], tagger: Any) -> list[Article]:
     """Copies of ``articles`` with the spans and events of another pipeline (the store is left as it is)."""
     from dataclasses import replace
 
-    from pipeline.tag import tag_texts_with_events
+    from pipeline.tag import TagFailure, tag_texts_with_events
 
-    tagged = tag_texts_with_events(tagger, [a.text for a in articles])
-    return [replace(a, entities=ents, events=evs) for a, (ents, evs) in zip(articles, tagged, strict=True)]
+    out = []
+    for article, result in zip(articles, tag_texts_with_events(tagger, [a.text for a in articles]), strict=True):
+        # a text the pipeline fails on keeps its stored tags (the failure is recorded when `tag` runs on it)
+        out.append(article if isinstance(result, TagFailure) else replace(article, entities=result[0], events=result[1]))
+    return out
 
 
 def _candidates(
