@@ -360,7 +360,10 @@ def retag(articles: list[Article], tagger: Any) -> list[Article]:
     out = []
     for article, result in zip(articles, tag_texts_with_events(tagger, [a.text for a in articles]), strict=True):
         # a text the pipeline fails on keeps its stored tags (the failure is recorded when `tag` runs on it)
-        out.append(article if isinstance(result, TagFailure) else replace(article, entities=result[0], events=result[1]))
+        if isinstance(result, TagFailure):
+            out.append(article)
+        else:
+            out.append(replace(article, entities=result[0], events=result[1]))
     return out
 
 
