@@ -1,8 +1,10 @@
-"""Tagging stage: a spaCy pipeline (NER in front, survnews's registered domain components after it).
+"""Tagging stage: a spaCy pipeline (NER and syntax in front, survnews's registered domain components after it).
 
-``load_tagger`` builds the pipeline: the project's trained base NER (``pipeline/models/survnews_base``), rules
-only (``"blank"``), or any installed spaCy pipeline. ``tag_texts`` streams texts through ``nlp.pipe`` and yields
-each document's final entities as ``Entity`` records.
+``load_tagger`` builds the pipeline: the project's trained base NER (``pipeline/models/survnews_base``) with the
+tagger and dependency parser of ``pipeline/models/survnews_syntax``, rules only (``"blank"``), or any installed
+spaCy pipeline (which keeps its own parser). The domain components follow, then ``survnews_canonical`` (entity ids)
+and ``survnews_events`` (events). ``tag_texts`` streams texts through ``nlp.pipe`` and yields each document's final
+entities as ``Entity`` records.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pipeline.components  # noqa: F401  (registers the survnews_* factories)
 from pipeline import __version__
 from pipeline.components.actors import GAZETTEER_PATH
 from pipeline.components.common import RESULT_KEY
+from pipeline.components.events import EVENT_VERBS_PATH
 from pipeline.components.locations import LOCATION_RULES_PATH
 from pipeline.components.technology import TAXONOMY_PATH
 from pipeline.errors import ConfigError
@@ -33,10 +36,37 @@ BLANK_MODEL = "blank"
 RULES_NAME = "survnews_rules"  # identity of a pipeline without a trained NER
 SENTENCE_COMPONENTS = {"parser", "senter", "sentencizer"}
 DOMAIN_COMPONENTS = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
+FACT_COMPONENTS = ("survnews_canonical", "survnews_events")  # after the domain components: they read the final spans
+SYNTAX_MODEL = "survnews_syntax"
+# Sourced from survnews_syntax: its own tok2vec (the NER keeps its tok2vec) and the heads that listen to it.
+SYNTAX_COMPONENTS = ("syntax_tok2vec", "tagger", "morphologizer", "parser")
 
 
 def base_model_path() -> Path:
     return MODELS_DIR / BASE_MODEL
+
+
+def syntax_model_path() -> Path:
+    return MODELS_DIR / SYNTAX_MODEL
+
+
+def add_syntax(nlp: Language, path: Path | None = None) -> bool:
+    """Add the tagger, morphologizer and parser of the syntax pipeline (with their tok2vec) to ``nlp``.
+
+    They go after every component ``nlp`` has (the NER reads its own tok2vec's tensor before the syntax tok2vec
+    overwrites ``doc.tensor``; the parser keeps the sentencizer's boundaries). Returns False when the syntax
+    pipeline is not there (tagging then runs without a parse; events fall back to window rules).
+    """
+    path = path or syntax_model_path()
+    if not (path / "config.cfg").exists():
+        log.warning("syntax pipeline not found at %s; tagging without a parser", path)
+        return False
+    syntax = _load(str(path), SYNTAX_MODEL)
+    for name in SYNTAX_COMPONENTS:
+        if name in syntax.pipe_names and name not in nlp.pipe_names:
+            nlp.add_pipe(name, source=syntax)
+    nlp.meta["survnews_syntax"] = {"name": SYNTAX_MODEL, "version": str(syntax.meta.get("version", "0.0.0"))}
+    return True
 
 
 def load_tagger(model: str = BASE_MODEL) -> Language:
@@ -52,6 +82,8 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
         if (path / "config.cfg").exists():
             nlp = _load(str(path), model)
             base_name, base_version = BASE_MODEL, str(nlp.meta.get("version", "0.0.0"))
+            if add_syntax(nlp):
+                base_version += "+" + SYNTAX_MODEL + "." + str(nlp.meta["survnews_syntax"]["version"])
         else:
             log.warning("trained base pipeline not found at %s; tagging with rules only (no NER)", path)
             nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
@@ -64,7 +96,7 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     if not SENTENCE_COMPONENTS & set(nlp.pipe_names):
         first = nlp.pipe_names[0] if nlp.pipe_names else None
         nlp.add_pipe("sentencizer", first=first is not None) if first else nlp.add_pipe("sentencizer")
-    for name in DOMAIN_COMPONENTS:
+    for name in DOMAIN_COMPONENTS + FACT_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
     nlp.meta["survnews"] = {"base": base_name, "base_version": base_version, "rules": rules_fingerprint()}
@@ -80,9 +112,9 @@ def _load(name: str, model: str) -> Language:
 
 
 def rules_fingerprint() -> str:
-    """Short hash of the rule files, so a change of taxonomy, gazetteer or location rules re-tags."""
+    """Short hash of the rule files, so a change of taxonomy, gazetteer, location rules or event lexicon re-tags."""
     digest = hashlib.sha256()
-    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH):
+    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH, EVENT_VERBS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:8]
 
@@ -116,6 +148,8 @@ def doc_entities(doc: Doc) -> list[Entity]:
                 admin1=span._.admin1,
                 private_person=span._.private_person,
                 source=span._.source,
+                entity_id=span._.entity_id,
+                canonical=span._.canonical,
             )
         )
     return out

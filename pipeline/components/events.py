@@ -1,0 +1,597 @@
+"""``survnews_events``: surveillance events (who uses, buys, sells, targets, restricts or opposes what, where).
+
+Triggers are the verbs and nominalisations of the lexicon in ``schemas/event_verbs.json`` (relation -> lemmas, in
+the spirit of GDELT's verb dictionaries). With a dependency parse, spaCy ``DependencyMatcher`` patterns attach
+arguments to each trigger (subject, object, prepositional object, passive subject, agent, possessor, the noun a
+participle or relative clause modifies), for UD labels (the survnews parser) and ClearNLP labels (spaCy's English
+pipelines) alike; the arguments are then assembled per construction:
+
+* active: "Police in Moscow used facial recognition" (subject, object);
+* passive: "journalists were tracked by the agency", "spyware made by NSO Group" (passive subject or modified
+  noun, agent);
+* nominalisation: "the police's use of facial recognition", "a ban on drones by the council";
+* relative clauses, appositions ("Palantir, the US company, supplies ...") and coordination ("X and Y bought Z",
+  "bought and deployed Z") share arguments; "the company" / "the system" refer back to the latest entity of that
+  kind in the last sentences.
+
+Without a parser (a rules-only pipeline) a window rule stands in: the nearest actor before the trigger and the
+nearest object after it in the sentence, with "was <verb>ed by" for passives. Each event carries its evidence
+sentence, negation and hedging flags, an optional location and a ``source`` naming the pattern
+("dep:active", "dep:passive", "dep:nominal", "window:active", ...). Events go to ``doc.user_data[EVENTS_KEY]``
+as ``Event.to_dict()`` dicts; entities are referred to by the ``entity_id`` ``survnews_canonical`` gave them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import ensure_path
+
+from pipeline.components.common import RESULT_KEY, SCHEMAS_DIR, read_json
+from pipeline.records import EVENT_RELATIONS, Event
+
+EVENT_VERBS_PATH = SCHEMAS_DIR / "event_verbs.json"
+EVENTS_KEY = "survnews_events"  # == pipeline.tag.EVENTS_KEY (tag imports the components, not the reverse)
+
+# Dependency labels, UD (survnews_syntax) and ClearNLP (en_core_web_*).
+SUBJ = ["nsubj"]
+PASS_SUBJ = ["nsubjpass", "nsubj:pass"]
+OBJ = ["obj", "dobj"]
+OBLIQUE = ["obl", "nmod", "obl:agent", "obl:tmod", "advcl"]
+POSS = ["poss", "nmod:poss"]
+ACL = ["acl"]
+RELCL = ["relcl", "acl:relcl"]
+CONJ = {"conj"}
+APPOS = {"appos"}
+RELATIVE_PRONOUNS = {"that", "which", "who", "whom", "whose"}
+BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
+SCORES = {"dep": 0.8, "window": 0.5}
+ANAPHORA_SENTENCES = 3
+WINDOW_TOKENS = 10
+
+
+@dataclass(frozen=True)
+class Trigger:
+    relation: str
+    kind: str  # "verb" | "noun"
+    preps: tuple[str, ...]  # prepositions that introduce the object ("rely on"); empty: a direct object
+    particle: str | None  # required particle ("roll out")
+    objects: tuple[str, ...]  # entity labels the object may have
+
+
+@dataclass
+class Lexicon:
+    triggers: dict[str, list[Trigger]]  # lower-cased word form -> triggers
+    negation: set[str]
+    negating_verbs: set[str]
+    hedging: set[str]
+    hedging_verbs: set[str]
+    intent_verbs: set[str]
+    future: set[str]
+    actor_anaphora: dict[str, str | None]
+    technology_anaphora: set[str]
+    all_preps: set[str] = field(default_factory=set)
+
+
+def inflections(lemma: str, extra: Iterable[str] = ()) -> set[str]:
+    """Regular English inflections of a verb or noun lemma, plus the lexicon's irregular ones."""
+    forms = {lemma, *extra}
+    if lemma.endswith(("s", "sh", "ch", "x", "z", "o")):
+        forms.add(lemma + "es")
+    elif lemma.endswith("y") and len(lemma) > 2 and lemma[-2] not in "aeiou":
+        forms.add(lemma[:-1] + "ies")
+    else:
+        forms.add(lemma + "s")
+    if lemma.endswith("e"):
+        forms.update({lemma + "d", lemma[:-1] + "ing" if not lemma.endswith(("ee", "ye", "oe")) else lemma + "ing"})
+    elif lemma.endswith("y") and len(lemma) > 2 and lemma[-2] not in "aeiou":
+        forms.update({lemma[:-1] + "ied", lemma + "ing"})
+    else:
+        forms.update({lemma + "ed", lemma + "ing"})
+    return forms
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    data: dict[str, Any] = read_json(ensure_path(path) if path else EVENT_VERBS_PATH)
+    extra: dict[str, list[str]] = data.get("forms", {})
+    triggers: dict[str, list[Trigger]] = {}
+    all_preps: set[str] = {"of", "by"}
+    for relation, spec in data["relations"].items():
+        if relation not in EVENT_RELATIONS:
+            raise ValueError(f"{path or EVENT_VERBS_PATH}: unknown relation {relation!r}")
+        objects = tuple(spec["objects"])
+        for entry in spec.get("verbs", []):
+            head, *rest = entry.split()
+            preps: tuple[str, ...] = ()
+            particle = None
+            if rest:
+                if rest[-1] in {"out", "up", "down", "off", "in"}:
+                    particle = rest[-1]
+                else:
+                    preps = (rest[-1],)
+                    all_preps.add(rest[-1])
+            trigger = Trigger(relation, "verb", preps, particle, objects)
+            for form in inflections(head, extra.get(head, [])):
+                triggers.setdefault(form, []).append(trigger)
+        noun_preps = ("of", *spec.get("noun_preps", []))
+        all_preps.update(noun_preps)
+        for noun in spec.get("nouns", []):
+            trigger = Trigger(relation, "noun", noun_preps, None, objects)
+            for form in {noun, noun + "s", noun + "es" if noun.endswith(("s", "sh", "ch")) else noun + "s"}:
+                triggers.setdefault(form, []).append(trigger)
+    anaphora = data.get("anaphora", {})
+    return Lexicon(
+        triggers=triggers,
+        negation=set(data.get("negation", [])),
+        negating_verbs={f for v in data.get("negating_verbs", []) for f in inflections(v, extra.get(v, []))},
+        hedging=set(data.get("hedging", [])),
+        hedging_verbs={f for v in data.get("hedging_verbs", []) for f in inflections(v, extra.get(v, []))},
+        intent_verbs={f for v in data.get("intent_verbs", []) for f in inflections(v, extra.get(v, []))},
+        future=set(data.get("future", [])),
+        actor_anaphora=dict(anaphora.get("ACTOR", {})),
+        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])),
+        all_preps=all_preps,
+    )
+
+
+def dependency_patterns(forms: list[str], preps: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """One DependencyMatcher pattern per argument role: the trigger ("trigger") and one argument ("arg")."""
+    trigger = {"RIGHT_ID": "trigger", "RIGHT_ATTRS": {"LOWER": {"IN": forms}}}
+
+    def child(
+        dep: list[str], node: str = "arg", left: str = "trigger", attrs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        right = {"DEP": {"IN": dep}, **(attrs or {})}
+        return {"LEFT_ID": left, "REL_OP": ">", "RIGHT_ID": node, "RIGHT_ATTRS": right}
+
+    lower_preps: dict[str, Any] = {"LOWER": {"IN": preps}}
+    return {
+        "subj": [trigger, child(SUBJ)],
+        "passsubj": [trigger, child(PASS_SUBJ)],
+        "obj": [trigger, child(OBJ)],
+        # ClearNLP: trigger -prep-> "on" -pobj-> arg; UD: trigger -obl/nmod-> arg -case-> "on".
+        "prep": [trigger, child(["prep"], "case", attrs=lower_preps), child(["pobj"], "arg", "case")],
+        "obl": [trigger, child(OBLIQUE), child(["case"], "case", "arg", lower_preps)],
+        "agent": [trigger, child(["agent"], "case"), child(["pobj"], "arg", "case")],
+        "poss": [trigger, child(POSS)],
+        "compound": [trigger, child(["compound"])],
+        "particle": [trigger, child(["prt", "compound:prt"])],
+        "acl_head": [
+            {"RIGHT_ID": "arg", "RIGHT_ATTRS": {}},
+            {
+                "LEFT_ID": "arg",
+                "REL_OP": ">",
+                "RIGHT_ID": "trigger",
+                "RIGHT_ATTRS": {"LOWER": {"IN": forms}, "DEP": {"IN": ACL}},
+            },
+        ],
+        "rel_head": [
+            {"RIGHT_ID": "arg", "RIGHT_ATTRS": {}},
+            {
+                "LEFT_ID": "arg",
+                "REL_OP": ">",
+                "RIGHT_ID": "trigger",
+                "RIGHT_ATTRS": {"LOWER": {"IN": forms}, "DEP": {"IN": RELCL}},
+            },
+        ],
+    }
+
+
+@dataclass
+class _Args:
+    """Arguments the patterns found for one trigger token; lists of (token, preposition or "")."""
+
+    roles: dict[str, list[tuple[Token, str]]] = field(default_factory=dict)
+
+    def add(self, role: str, token: Token, prep: str = "") -> None:
+        self.roles.setdefault(role, []).append((token, prep))
+
+    def get(self, role: str, prep: str | None = None) -> list[Token]:
+        return [t for t, p in self.roles.get(role, []) if prep is None or p == prep]
+
+
+class EventExtractor:
+    def __init__(self, nlp: Language, name: str, lexicon_path: str | None = None) -> None:
+        self.name = name
+        self.lexicon_path = lexicon_path
+        self.lexicon = load_lexicon(lexicon_path)
+        self.matcher = DependencyMatcher(nlp.vocab)
+        forms = sorted(self.lexicon.triggers)
+        for role, pattern in dependency_patterns(forms, sorted(self.lexicon.all_preps)).items():
+            self.matcher.add(role, [pattern])
+
+    # ------------------------------------------------------------------ entry point
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans[RESULT_KEY]) if RESULT_KEY in doc.spans else []
+        if not spans:
+            doc.user_data[EVENTS_KEY] = []
+            return doc
+        ctx = _Context(doc, spans)
+        found = self._dependency_events(ctx) if doc.has_annotation("DEP") else self._window_events(ctx)
+        doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
+        return doc
+
+    # ------------------------------------------------------------------ dependency patterns
+
+    def _dependency_events(self, ctx: _Context) -> list[Event]:
+        doc = ctx.doc
+        args: dict[int, _Args] = {}
+        for match_id, token_ids in self.matcher(doc):
+            role = doc.vocab.strings[match_id]
+            names = [p["RIGHT_ID"] for p in self.matcher.get(role)[1][0]]
+            by_name = dict(zip(names, token_ids, strict=True))
+            trigger, arg = doc[by_name["trigger"]], doc[by_name["arg"]]
+            prep = doc[by_name["case"]].lower_ if "case" in by_name else ""
+            if role in {"prep", "obl"}:
+                role = "agent" if prep == "by" else "prep"
+            args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+        events: list[Event] = []
+        for i, found in sorted(args.items()):
+            trigger = doc[i]
+            for spec in self.lexicon.triggers.get(trigger.lower_, []):
+                events.extend(self._assemble(ctx, trigger, spec, found, args))
+        return events
+
+    def _assemble(
+        self, ctx: _Context, trigger: Token, spec: Trigger, found: _Args, all_args: dict[int, _Args]
+    ) -> Iterator[Event]:
+        if spec.particle and not any(t.lower_ == spec.particle for t in found.get("particle")):
+            return
+        construction: str
+        actor_tokens: list[Token]
+        object_tokens: list[Token]
+        if spec.kind == "noun":
+            construction = "nominal"
+            actor_tokens = found.get("poss") + found.get("agent")
+            object_tokens = [t for p in spec.preps for t in found.get("prep", p)] + found.get("compound")
+        elif (
+            found.get("passsubj")
+            or (found.get("agent") and not found.get("subj"))
+            or (found.get("acl_head") and not trigger.lower_.endswith("ing"))
+        ):
+            construction = "passive"
+            actor_tokens = found.get("agent")
+            object_tokens = found.get("passsubj") or found.get("acl_head")
+            object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+        else:
+            construction = "active"
+            actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
+            if not actor_tokens:
+                actor_tokens = self._inherited_subject(trigger, all_args)
+            object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
+        if not actor_tokens or not object_tokens:
+            return
+        actors = ctx.entities_for(_with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora)
+        objects = ctx.entities_for(_with_conjuncts(object_tokens), spec.objects, self.lexicon.technology_anaphora)
+        if not actors or not objects:
+            return
+        relation = spec.relation
+        if relation == "uses" and self._intended(trigger):
+            relation = "acquires"  # "announced it will deploy", "plans to use"
+        negated, hedged = self._negated(trigger), self._hedged(trigger)
+        for actor in actors:
+            for obj in objects:
+                if actor.entity_id == obj.entity_id:
+                    continue
+                yield ctx.event(relation, actor, obj, trigger, f"dep:{construction}", negated, hedged, SCORES["dep"])
+
+    @staticmethod
+    def _antecedent(token: Token, trigger: Token) -> Token:
+        """A relative pronoun stands for the noun its clause modifies ("the group that monitored ...")."""
+        if token.lower_ in RELATIVE_PRONOUNS and trigger.dep_ in RELCL:
+            return trigger.head
+        return token
+
+    @staticmethod
+    def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
+        """'bought and deployed X', 'plans to buy X', 'began using X': the subject of the governing verb."""
+        node = trigger
+        for _ in range(3):
+            if node.dep_ not in {"conj", "xcomp"} or node.head is node:
+                break
+            node = node.head
+            subjects = [c for c in node.children if c.dep_ in SUBJ]
+            if subjects:
+                return subjects
+        return []
+
+    # ------------------------------------------------------------------ modality
+
+    def _governors(self, trigger: Token) -> Iterator[Token]:
+        node = trigger
+        for _ in range(4):
+            if node.head is node or node.dep_ in {"ROOT", "root"}:
+                return
+            node = node.head
+            yield node
+
+    def _negated(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.dep_ == "neg" or c.lower_ in lex.negation for c in trigger.children if c.dep_ not in {"conj", "cc"}):
+            return True
+        for gov in self._governors(trigger):
+            if gov.lower_ in lex.negating_verbs or any(
+                c.dep_ == "neg" or c.lower_ in {"not", "n't", "never"} for c in gov.children
+            ):
+                return True
+            if gov.dep_ not in {"xcomp", "ccomp", "conj"}:
+                break
+        return False
+
+    def _hedged(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.lower_ in lex.hedging for c in trigger.children):
+            return True
+        return any(
+            g.lower_ in lex.hedging_verbs or any(c.lower_ in lex.hedging for c in g.children)
+            for g in self._governors(trigger)
+        )
+
+    def _intended(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.lower_ in lex.future for c in trigger.children):
+            return True
+        return any(g.lower_ in lex.intent_verbs for g in self._governors(trigger))
+
+    # ------------------------------------------------------------------ window fallback (no parser)
+
+    def _window_events(self, ctx: _Context) -> list[Event]:
+        doc = ctx.doc
+        lex = self.lexicon
+        events: list[Event] = []
+        for token in doc:
+            specs = lex.triggers.get(token.lower_)
+            if not specs or ctx.entity_at(token.i) is not None:
+                continue
+            sent = token.sent
+            before = [s for s in ctx.in_sentence(sent) if s.end <= token.i and token.i - s.end <= WINDOW_TOKENS]
+            after = [s for s in ctx.in_sentence(sent) if s.start > token.i and s.start - token.i <= WINDOW_TOKENS]
+            words = [t.lower_ for t in doc[max(sent.start, token.i - 3) : token.i]]
+            passive = bool(words) and words[-1] in BE_FORMS | {"being"} and token.lower_.endswith(("ed", "en", "t"))
+            acl_passive = (
+                token.i + 1 < len(doc)
+                and doc[token.i + 1].lower_ == "by"
+                and token.lower_.endswith(("ed", "en", "de", "ld", "lt", "ght"))
+            )
+            negated = any(w in lex.negation for w in words)
+            hedged = any(w in lex.hedging for w in words)
+            for spec in specs:
+                if spec.particle and (token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != spec.particle):
+                    continue
+                if spec.kind == "noun":
+                    source = "window:nominal"
+                    actor = _nearest(before, ("ACTOR",), last=True, possessive=True)
+                    obj = _after_prep(doc, token, after, spec)
+                elif passive or acl_passive:
+                    source = "window:passive"
+                    actor = _after_by(doc, token, after)
+                    obj = _nearest(before, spec.objects, last=True)
+                else:
+                    source = "window:active"
+                    actor = _nearest(before, ("ACTOR",), last=True)
+                    if spec.preps:
+                        obj = _after_prep(doc, token, after, spec)
+                    else:
+                        obj = _nearest(after, spec.objects, last=False)
+                if actor is None or obj is None or actor.label_ != "ACTOR" or obj.label_ not in spec.objects:
+                    continue
+                if actor._.entity_id == obj._.entity_id:
+                    continue
+                events.append(
+                    ctx.event(
+                        spec.relation, ctx.ref(actor), ctx.ref(obj), token, source, negated, hedged, SCORES["window"]
+                    )
+                )
+        return events
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        return None
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EventExtractor:
+        return self
+
+
+def _nearest(spans: list[Span], labels: tuple[str, ...], *, last: bool, possessive: bool = False) -> Span | None:
+    pool = [s for s in spans if s.label_ in labels]
+    if possessive:
+        pool = [s for s in pool if s.end < len(s.doc) and s.doc[s.end].lower_ in {"'s", "’s"}]
+    if not pool:
+        return None
+    return pool[-1] if last else pool[0]
+
+
+def _after_prep(doc: Doc, trigger: Token, after: list[Span], spec: Trigger) -> Span | None:
+    for span in after:
+        gap = doc[trigger.i + 1 : span.start]
+        if span.label_ in spec.objects and any(t.lower_ in spec.preps for t in gap) and len(gap) <= 4:
+            return span
+    return None
+
+
+def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
+    for span in after:
+        gap = doc[trigger.i + 1 : span.start]
+        if span.label_ == "ACTOR" and any(t.lower_ == "by" for t in gap) and len(gap) <= 4:
+            return span
+    return None
+
+
+def _with_conjuncts(tokens: list[Token]) -> list[Token]:
+    """The tokens and everything coordinated with them ("Alipay and Tencent", "IMSI catchers or drones")."""
+    out: list[Token] = []
+    for token in tokens:
+        out.append(token)
+        out.extend(t for t in token.conjuncts if t not in out)
+    return out
+
+
+@dataclass(frozen=True)
+class _Ref:
+    entity_id: str
+    canonical: str
+    label: str
+    actor_type: str | None
+    category: str | None
+    country: str | None
+
+
+class _Context:
+    """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
+
+    def __init__(self, doc: Doc, spans: list[Span]) -> None:
+        self.doc = doc
+        self.spans = spans
+        self.by_token: dict[int, Span] = {}
+        for span in spans:
+            for i in range(span.start, span.end):
+                self.by_token[i] = span
+
+    def entity_at(self, i: int) -> Span | None:
+        return self.by_token.get(i)
+
+    def in_sentence(self, sent: Span) -> list[Span]:
+        return [s for s in self.spans if sent.start <= s.start and s.end <= sent.end]
+
+    def ref(self, span: Span) -> _Ref:
+        canonical = span._.canonical or span.text
+        return _Ref(
+            span._.entity_id or f"{span.label_.lower()}:{canonical.lower()}",
+            canonical,
+            span.label_,
+            span._.actor_type,
+            span._.category,
+            span._.country,
+        )
+
+    def entities_for(
+        self, tokens: list[Token], labels: tuple[str, ...], anaphora: dict[str, str | None] | set[str]
+    ) -> list[_Ref]:
+        out: list[_Ref] = []
+        for token in tokens:
+            span = self._phrase_entity(token, labels)
+            if span is None:
+                span = self._apposition_entity(token, labels)
+            if span is None and token.lower_ in anaphora:
+                span = self._antecedent_entity(token, labels, anaphora)
+            if span is not None:
+                ref = self.ref(span)
+                if ref not in out:
+                    out.append(ref)
+        return out
+
+    def _phrase_entity(self, token: Token, labels: tuple[str, ...]) -> Span | None:
+        """The entity at the token, else the first one of a wanted label inside its noun phrase.
+
+        The phrase stops at clauses, coordination and appositions (handled on their own), so "facial recognition
+        software supplied by Russian companies including NtechLab" yields the technology, not the company.
+        """
+        span = self.by_token.get(token.i)
+        if span is not None:
+            return span if span.label_ in labels else None
+        stop = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
+        stack = [c for c in token.children if c.dep_ not in stop]
+        seen: list[Span] = []
+        while stack:
+            node = stack.pop()
+            found = self.by_token.get(node.i)
+            if found is not None and found.label_ in labels and found not in seen:
+                seen.append(found)
+            stack.extend(c for c in node.children if c.dep_ not in stop)
+        if not seen:
+            return None
+        # Prefer the entity nearest the head: "the Kunming Public Security Bureau's officers" -> the bureau.
+        return min(seen, key=lambda s: abs(s.root.i - token.i))
+
+    def _apposition_entity(self, token: Token, labels: tuple[str, ...]) -> Span | None:
+        """'Palantir, the US data analytics company, ...': the company is Palantir."""
+        candidates = [c for c in token.children if c.dep_ in APPOS]
+        if token.dep_ in APPOS:
+            candidates.append(token.head)
+        for other in candidates:
+            span = self.by_token.get(other.i)
+            if span is not None and span.label_ in labels:
+                return span
+        return None
+
+    def _antecedent_entity(
+        self, token: Token, labels: tuple[str, ...], anaphora: dict[str, str | None] | set[str]
+    ) -> Span | None:
+        """'the company', 'the force', 'the system': the latest entity of that kind in the last few sentences."""
+        if not any(c.lower_ in {"the", "this", "its", "their", "that"} for c in token.children if c.i < token.i):
+            return None
+        sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
+        window_start = sent_starts[0] if sent_starts else 0
+        wanted_type = anaphora.get(token.lower_) if isinstance(anaphora, dict) else None
+        for span in reversed(self.spans):
+            if span.end > token.i or span.start < window_start:
+                continue
+            if span.label_ not in labels or span._.actor_type == "person":
+                continue
+            if wanted_type is None or span._.actor_type == wanted_type:
+                return span
+        return None
+
+    def event(
+        self,
+        relation: str,
+        actor: _Ref,
+        obj: _Ref,
+        trigger: Token,
+        source: str,
+        negated: bool,
+        hedged: bool,
+        score: float,
+    ) -> Event:
+        sent = trigger.sent
+        location = self._location(sent, trigger)
+        return Event(
+            relation=relation,  # type: ignore[arg-type]
+            actor_id=actor.entity_id,
+            actor=actor.canonical,
+            object_id=obj.entity_id,
+            object=obj.canonical,
+            object_label=obj.label,  # type: ignore[arg-type]
+            start=sent.start_char,
+            end=sent.end_char,
+            evidence=sent.text,
+            source=source,
+            actor_type=actor.actor_type,
+            object_category=obj.category if obj.label == "TECHNOLOGY" else None,
+            location_id=location.entity_id if location else None,
+            location=location.canonical if location else None,
+            country=(location.country if location else None) or actor.country,
+            negated=negated,
+            hedged=hedged,
+            score=score,
+        )
+
+    def _location(self, sent: Span, trigger: Token) -> _Ref | None:
+        """The place of the event: a LOCATION in the trigger's sentence, the one nearest the trigger."""
+        places = [s for s in self.in_sentence(sent) if s.label_ == "LOCATION"]
+        if not places:
+            return None
+        return self.ref(min(places, key=lambda s: abs(s.start - trigger.i)))
+
+
+def _unique(events: list[Event]) -> list[Event]:
+    """One event per (relation, actor, object, sentence): the dependency reading wins over the window one."""
+    best: dict[tuple[str, str, str, int], Event] = {}
+    for event in events:
+        key = (event.relation, event.actor_id, event.object_id, event.start)
+        if key not in best or (event.score or 0) > (best[key].score or 0):
+            best[key] = event
+    return sorted(best.values(), key=lambda e: (e.start, e.relation, e.actor_id, e.object_id))
+
+
+@Language.factory("survnews_events", default_config={"lexicon_path": None})
+def make_event_extractor(nlp: Language, name: str, lexicon_path: str | None) -> EventExtractor:
+    return EventExtractor(nlp, name, lexicon_path)
