@@ -33,6 +33,7 @@ from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
+from pipeline.components.canonical import slug
 from pipeline.components.common import RESULT_KEY, SCHEMAS_DIR, read_json
 from pipeline.records import EVENT_RELATIONS, Event
 
@@ -53,6 +54,31 @@ RELATIVE_PRONOUNS = {"that", "which", "who", "whom", "whose"}
 BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
 SCORES = {"dep": 0.8, "window": 0.5}
 ANAPHORA_SENTENCES = 3
+_PHRASE_STOP = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
+_ADJACENT_SKIP_BEFORE = {
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "may",
+    "might",
+    "could",
+    "also",
+    "recently",
+    "now",
+    "then",
+    "later",
+    "reportedly",
+    "allegedly",
+    "already",
+    "is",
+    "was",
+    "were",
+    "are",
+}
+_ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
+_LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
 
 
@@ -76,6 +102,11 @@ class Lexicon:
     future: set[str]
     actor_anaphora: dict[str, str | None]
     technology_anaphora: set[str]
+    supplier_preps: set[str] = field(default_factory=set)
+    advocacy_verbs: set[str] = field(default_factory=set)
+    generic_actors: dict[str, str] = field(default_factory=dict)
+    exposure_cues: list[str] = field(default_factory=list)
+    exposure_actor_types: set[str] = field(default_factory=set)
     all_preps: set[str] = field(default_factory=set)
 
 
@@ -126,6 +157,9 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
             for form in {noun, noun + "s", noun + "es" if noun.endswith(("s", "sh", "ch")) else noun + "s"}:
                 triggers.setdefault(form, []).append(trigger)
     anaphora = data.get("anaphora", {})
+    supplier_preps = set(data.get("supplier_preps", []))
+    all_preps |= supplier_preps
+    exposure = data.get("exposure", {})
     return Lexicon(
         triggers=triggers,
         negation=set(data.get("negation", [])),
@@ -136,6 +170,11 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         future=set(data.get("future", [])),
         actor_anaphora=dict(anaphora.get("ACTOR", {})),
         technology_anaphora=set(anaphora.get("TECHNOLOGY", [])),
+        supplier_preps=supplier_preps,
+        advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
+        generic_actors=dict(data.get("generic_actors", {})),
+        exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
+        exposure_actor_types=set(exposure.get("actor_types", [])),
         all_preps=all_preps,
     )
 
@@ -159,6 +198,7 @@ def dependency_patterns(forms: list[str], preps: list[str]) -> dict[str, list[di
         "prep": [trigger, child(["prep"], "case", attrs=lower_preps), child(["pobj"], "arg", "case")],
         "obl": [trigger, child(OBLIQUE), child(["case"], "case", "arg", lower_preps)],
         "agent": [trigger, child(["agent"], "case"), child(["pobj"], "arg", "case")],
+        "agent_only": [trigger, child(["obl:agent"])],  # UD agent whose "by" the parse did not attach as case
         "poss": [trigger, child(POSS)],
         "compound": [trigger, child(["compound"])],
         "particle": [trigger, child(["prt", "compound:prt"])],
@@ -215,6 +255,7 @@ class EventExtractor:
             return doc
         ctx = _Context(doc, spans)
         found = self._dependency_events(ctx) if doc.has_annotation("DEP") else self._window_events(ctx)
+        found.extend(self._exposure_events(ctx))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
@@ -231,6 +272,8 @@ class EventExtractor:
             prep = doc[by_name["case"]].lower_ if "case" in by_name else ""
             if role in {"prep", "obl"}:
                 role = "agent" if prep == "by" else "prep"
+            elif role == "agent_only":
+                role = "agent"
             args.setdefault(trigger.i, _Args()).add(role, arg, prep)
         events: list[Event] = []
         for i, found in sorted(args.items()):
@@ -247,10 +290,18 @@ class EventExtractor:
         construction: str
         actor_tokens: list[Token]
         object_tokens: list[Token]
+        relation = spec.relation
         if spec.kind == "noun":
             construction = "nominal"
             actor_tokens = found.get("poss") + found.get("agent")
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] + found.get("compound")
+            if not actor_tokens:
+                governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
+                if governor is not trigger and trigger.dep_ not in SUBJ + PASS_SUBJ:
+                    actor_tokens = [c for c in governor.children if c.dep_ in SUBJ]
+                    actor_tokens = actor_tokens or self._inherited_subject(governor, all_args)
+                    if governor.lower_ in self.lexicon.advocacy_verbs and relation == "restricts":
+                        relation = "opposes"  # "called for a ban on facial recognition"
         elif (
             found.get("passsubj")
             or (found.get("agent") and not found.get("subj"))
@@ -266,16 +317,33 @@ class EventExtractor:
             if not actor_tokens:
                 actor_tokens = self._inherited_subject(trigger, all_args)
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
-        if not actor_tokens or not object_tokens:
+            # A name right next to the verb is its argument even when the parse attached it wrongly
+            # ("Palantir/compound sells", "may have bought spyware/xcomp").
+            if not actor_tokens and (before := ctx.adjacent(trigger, ("ACTOR",), before=True)) is not None:
+                actor_tokens, construction = [before.root], "active+adjacent"
+            if not object_tokens and not spec.preps:
+                after = ctx.adjacent(trigger, spec.objects, before=False)
+                if after is not None:
+                    object_tokens, construction = [after.root], "active+adjacent"
+        if not object_tokens:
             return
-        actors = ctx.entities_for(_with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora)
         objects = ctx.entities_for(_with_conjuncts(object_tokens), spec.objects, self.lexicon.technology_anaphora)
-        if not actors or not objects:
+        negated, hedged = self._negated(trigger), self._hedged(trigger)
+        if relation == "acquires" and spec.kind == "verb" and objects:
+            # "leased from Flock Safety", "bought Pegasus from NSO Group": the seller supplies it.
+            supplier_tokens = [t for p in sorted(self.lexicon.supplier_preps) for t in found.get("prep", p)]
+            for supplier in ctx.entities_for(_with_conjuncts(supplier_tokens), ("ACTOR",), self.lexicon.actor_anaphora):
+                for obj in objects:
+                    yield ctx.event("supplies", supplier, obj, trigger, "dep:supplier", negated, hedged, SCORES["dep"])
+        if not actor_tokens or not objects:
             return
-        relation = spec.relation
+        actors = ctx.entities_for(
+            _with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora, self.lexicon.generic_actors
+        )
+        if not actors:
+            return
         if relation == "uses" and self._intended(trigger):
             relation = "acquires"  # "announced it will deploy", "plans to use"
-        negated, hedged = self._negated(trigger), self._hedged(trigger)
         for actor in actors:
             for obj in objects:
                 if actor.entity_id == obj.entity_id:
@@ -339,6 +407,35 @@ class EventExtractor:
         if any(c.lower_ in lex.future for c in trigger.children):
             return True
         return any(g.lower_ in lex.intent_verbs for g in self._governors(trigger))
+
+    # ------------------------------------------------------------------ exposure (reports by watchdogs)
+
+    def _exposure_events(self, ctx: _Context) -> list[Event]:
+        """'... according to a report by Amnesty International': a watchdog exposing the sentence's technologies."""
+        lex = self.lexicon
+        events: list[Event] = []
+        if not lex.exposure_cues:
+            return events
+        for sent in ctx.doc.sents:
+            lowered = sent.text.lower()
+            cue_at = [lowered.find(cue) for cue in lex.exposure_cues if cue in lowered]
+            if not cue_at:
+                continue
+            first_cue = sent.start_char + min(cue_at)
+            spans = ctx.in_sentence(sent)
+            actors = [
+                s
+                for s in spans
+                if s.label_ == "ACTOR" and s.start_char > first_cue and s._.actor_type in lex.exposure_actor_types
+            ]
+            technologies = [s for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            for actor in actors:
+                for tech in technologies:
+                    ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
+                    events.append(
+                        ctx.event("opposes", ref_actor, ref_tech, tech.root, "rule:exposure", False, False, 0.6)
+                    )
+        return events
 
     # ------------------------------------------------------------------ window fallback (no parser)
 
@@ -458,6 +555,21 @@ class _Context:
     def entity_at(self, i: int) -> Span | None:
         return self.by_token.get(i)
 
+    def adjacent(self, trigger: Token, labels: tuple[str, ...], *, before: bool) -> Span | None:
+        """The entity right before the verb (past auxiliaries and adverbs) or right after it (past a determiner)."""
+        doc = self.doc
+        step = -1 if before else 1
+        i = trigger.i + step
+        skip = _ADJACENT_SKIP_BEFORE if before else _ADJACENT_SKIP_AFTER
+        while 0 <= i < len(doc) and doc[i].sent == trigger.sent:
+            span = self.by_token.get(i)
+            if span is not None:
+                return span if span.label_ in labels else None
+            if doc[i].lower_ not in skip:
+                return None
+            i += step
+        return None
+
     def in_sentence(self, sent: Span) -> list[Span]:
         return [s for s in self.spans if sent.start <= s.start and s.end <= sent.end]
 
@@ -473,7 +585,11 @@ class _Context:
         )
 
     def entities_for(
-        self, tokens: list[Token], labels: tuple[str, ...], anaphora: dict[str, str | None] | set[str]
+        self,
+        tokens: list[Token],
+        labels: tuple[str, ...],
+        anaphora: dict[str, str | None] | set[str],
+        generic: dict[str, str] | None = None,
     ) -> list[_Ref]:
         out: list[_Ref] = []
         for token in tokens:
@@ -482,30 +598,51 @@ class _Context:
                 span = self._apposition_entity(token, labels)
             if span is None and token.lower_ in anaphora:
                 span = self._antecedent_entity(token, labels, anaphora)
-            if span is not None:
-                ref = self.ref(span)
-                if ref not in out:
-                    out.append(ref)
+            ref = self.ref(span) if span is not None else None
+            if ref is None and generic and token.lower_ in generic:
+                ref = self._generic_actor(token, generic[token.lower_])
+            if ref is not None and ref not in out:
+                out.append(ref)
         return out
 
-    def _phrase_entity(self, token: Token, labels: tuple[str, ...]) -> Span | None:
+    def _generic_actor(self, token: Token, actor_type: str) -> _Ref | None:
+        """'Police in Moscow', 'Moscow police', 'the Kenyan authorities' -> an actor named after its place."""
+        if self.by_token.get(token.i) is not None:
+            return None
+        place = self._phrase_entity(token, ("LOCATION",), places=True)
+        if place is None:
+            return None
+        name = f"{place._.canonical or place.text} {token.lower_}"
+        return _Ref(f"actor:{slug(name)}", name, "ACTOR", actor_type, None, place._.country)
+
+    def _phrase_entity(self, token: Token, labels: tuple[str, ...], *, places: bool = False) -> Span | None:
         """The entity at the token, else the first one of a wanted label inside its noun phrase.
 
         The phrase stops at clauses, coordination and appositions (handled on their own), so "facial recognition
-        software supplied by Russian companies including NtechLab" yields the technology, not the company.
+        software supplied by Russian companies including NtechLab" yields the technology, not the company; and,
+        unless ``places``, at locative modifiers ("deployments in London" is not London).
         """
         span = self.by_token.get(token.i)
         if span is not None:
             return span if span.label_ in labels else None
-        stop = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
-        stack = [c for c in token.children if c.dep_ not in stop]
+
+        def keep(child: Token) -> bool:
+            if child.dep_ in _PHRASE_STOP:
+                return False
+            if places:
+                return True
+            return not (
+                child.lower_ in _LOCATIVE or any(c.dep_ == "case" and c.lower_ in _LOCATIVE for c in child.children)
+            )
+
+        stack = [c for c in token.children if keep(c)]
         seen: list[Span] = []
         while stack:
             node = stack.pop()
             found = self.by_token.get(node.i)
             if found is not None and found.label_ in labels and found not in seen:
                 seen.append(found)
-            stack.extend(c for c in node.children if c.dep_ not in stop)
+            stack.extend(c for c in node.children if keep(c))
         if not seen:
             return None
         # Prefer the entity nearest the head: "the Kunming Public Security Bureau's officers" -> the bureau.
@@ -553,6 +690,9 @@ class _Context:
     ) -> Event:
         sent = trigger.sent
         location = self._location(sent, trigger)
+        raw = sent.text
+        lead = len(raw) - len(raw.lstrip())
+        evidence = raw.strip()
         return Event(
             relation=relation,  # type: ignore[arg-type]
             actor_id=actor.entity_id,
@@ -560,9 +700,9 @@ class _Context:
             object_id=obj.entity_id,
             object=obj.canonical,
             object_label=obj.label,  # type: ignore[arg-type]
-            start=sent.start_char,
-            end=sent.end_char,
-            evidence=sent.text,
+            start=sent.start_char + lead,
+            end=sent.start_char + lead + len(evidence),
+            evidence=evidence,
             source=source,
             actor_type=actor.actor_type,
             object_category=obj.category if obj.label == "TECHNOLOGY" else None,
