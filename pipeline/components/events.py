@@ -316,6 +316,9 @@ class EventExtractor:
             actor_tokens = found.get("agent")
             object_tokens = found.get("passsubj") or found.get("acl_head")
             object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
+                # "the court ruled that facial recognition must be limited": the one who rules restricts it.
+                actor_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ]
         else:
             construction = "active"
             actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
@@ -553,6 +556,7 @@ class _Context:
         self.doc = doc
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
+        self._main_country: str | None
         self.by_token: dict[int, Span] = {}
         for span in spans:
             for i in range(span.start, span.end):
@@ -670,7 +674,13 @@ class _Context:
     def _antecedent_entity(
         self, token: Token, labels: tuple[str, ...], anaphora: dict[str, str | None] | set[str]
     ) -> Span | None:
-        """'the company', 'the force', 'the system': the latest entity of that kind in the last few sentences."""
+        """'the company', 'the force', 'the system': the latest entity of that kind in the last few sentences;
+        'it' / 'them' (a technology only): the latest one earlier in the same sentence ("bought X and used it")."""
+        if token.lower_ in {"it", "them"}:
+            if "TECHNOLOGY" not in labels:
+                return None
+            earlier = [s for s in self.in_sentence(token.sent) if s.end <= token.i and s.label_ == "TECHNOLOGY"]
+            return earlier[-1] if earlier else None
         if not any(c.lower_ in {"the", "this", "its", "their", "that"} for c in token.children if c.i < token.i):
             return None
         sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
@@ -716,18 +726,31 @@ class _Context:
             object_category=obj.category if obj.label == "TECHNOLOGY" else None,
             location_id=location.entity_id if location else None,
             location=location.canonical if location else None,
-            country=(location.country if location else None) or actor.country,
+            country=(location.country if location else None) or actor.country or self.main_country(),
             negated=negated,
             hedged=hedged,
             score=score,
         )
 
     def _location(self, sent: Span, trigger: Token) -> _Ref | None:
-        """The place of the event: a LOCATION in the trigger's sentence, the one nearest the trigger."""
+        """The place of the event: a LOCATION the trigger governs ("deployed ... in Croydon", "Police in Moscow
+        used ..."), the one nearest the trigger; without a parse, the nearest in the sentence."""
         places = [s for s in self.in_sentence(sent) if s.label_ == "LOCATION"]
+        if self.doc.has_annotation("DEP"):
+            places = [s for s in places if trigger in s.root.ancestors]
         if not places:
             return None
         return self.ref(min(places, key=lambda s: abs(s.start - trigger.i)))
+
+    def main_country(self) -> str | None:
+        """The country most of the article's places are in (the event's country when nothing closer says)."""
+        if not hasattr(self, "_main_country"):
+            counts: dict[str, int] = {}
+            for span in self.spans:
+                if span.label_ == "LOCATION" and span._.country:
+                    counts[span._.country] = counts.get(span._.country, 0) + 1
+            self._main_country = max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        return self._main_country
 
 
 def _unique(events: list[Event]) -> list[Event]:
