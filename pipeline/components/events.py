@@ -301,6 +301,9 @@ class EventExtractor:
             actor_tokens = found.get("poss") + found.get("agent")
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] + found.get("compound")
             if not actor_tokens:
+                # "the use of X by Y" parsed with "by Y" under X
+                actor_tokens = [c for t in object_tokens for c in t.children if _has_case(c, "by")]
+            if not actor_tokens:
                 governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
                 if governor is not trigger and trigger.dep_ not in SUBJ + PASS_SUBJ:
                     actor_tokens = [c for c in governor.children if c.dep_ in SUBJ]
@@ -324,6 +327,10 @@ class EventExtractor:
             actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
             if not actor_tokens:
                 actor_tokens = self._inherited_subject(trigger, all_args)
+            # "Clearview AI, which built ..., sells X" parsed with the verb coordinated to the name
+            head = ctx.entity_at(trigger.head.i) if trigger.dep_ == "conj" and trigger.head.i < trigger.i else None
+            if not actor_tokens and head is not None and head.label_ == "ACTOR":
+                actor_tokens = [trigger.head]
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
             # A name right next to the verb is its argument even when the parse attached it wrongly
             # ("Palantir/compound sells", "may have bought spyware/xcomp").
@@ -528,6 +535,12 @@ def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
         if span.label_ == "ACTOR" and any(t.lower_ == "by" for t in gap) and len(gap) <= 4:
             return span
     return None
+
+
+def _has_case(token: Token, word: str) -> bool:
+    return token.dep_ in {"nmod", "obl", "obl:agent", "prep", "pobj"} and any(
+        c.dep_ == "case" and c.lower_ == word for c in token.children
+    )
 
 
 def _with_conjuncts(tokens: list[Token]) -> list[Token]:
