@@ -142,10 +142,10 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
 
 def _todays_pipeline() -> Any:
     """survnews_base as it was before the facts: NER + domain components, no syntax, canonical or events."""
-    from pipeline.tag import FACT_COMPONENTS, SYNTAX_COMPONENTS, load_tagger
+    from pipeline.tag import FACT_COMPONENTS, SYNTAX_COMPONENT, load_tagger
 
     nlp = load_tagger("survnews_base")
-    for name in (*SYNTAX_COMPONENTS, *FACT_COMPONENTS):
+    for name in (SYNTAX_COMPONENT, *FACT_COMPONENTS):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
     return nlp

@@ -162,7 +162,8 @@ def summarize(entities: list[dict[str, Any]], events: list[dict[str, Any]]) -> d
     ``countries``: ISO codes of the places mentioned, with mention counts and weights (share of place mentions),
     heaviest first; ``primary_country`` the heaviest (None without places); ``technology_categories``: categories
     of the technologies mentioned, most mentioned first; ``actors``: one row per canonical actor (id, name, type,
-    mentions), most mentioned first; ``events_count``. Recompute it whenever a record's entities or events change.
+    mentions), most mentioned first, private persons left out; ``events_count``. Recompute it whenever a record's
+    entities or events change.
     """
     countries: dict[str, int] = {}
     categories: dict[str, int] = {}
@@ -173,7 +174,8 @@ def summarize(entities: list[dict[str, Any]], events: list[dict[str, Any]]) -> d
             countries[entity["country"]] = countries.get(entity["country"], 0) + 1
         elif label == "TECHNOLOGY" and entity.get("category"):
             categories[entity["category"]] = categories.get(entity["category"], 0) + 1
-        elif label == "ACTOR":
+        elif label == "ACTOR" and not entity.get("private_person"):
+            # Private persons stay out of the summary: their names are pseudonymised in releases.
             key = entity.get("entity_id") or f"actor:{entity.get('text', '')}"
             row = actors.setdefault(
                 key,

@@ -38,7 +38,8 @@ SENTENCE_COMPONENTS = {"parser", "senter", "sentencizer"}
 DOMAIN_COMPONENTS = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
 FACT_COMPONENTS = ("survnews_canonical", "survnews_events")  # after the domain components: they read the final spans
 SYNTAX_MODEL = "survnews_syntax"
-# Sourced from survnews_syntax: its own tok2vec (the NER keeps its tok2vec) and the heads that listen to it.
+SYNTAX_COMPONENT = "survnews_syntax"  # runs the survnews_syntax pipeline (pipeline/components/syntax.py)
+# The components of the survnews_syntax pipeline: its own tok2vec (the NER keeps its tok2vec) and the heads.
 SYNTAX_COMPONENTS = ("syntax_tok2vec", "tagger", "morphologizer", "parser")
 
 
@@ -51,21 +52,23 @@ def syntax_model_path() -> Path:
 
 
 def add_syntax(nlp: Language, path: Path | None = None) -> bool:
-    """Add the tagger, morphologizer and parser of the syntax pipeline (with their tok2vec) to ``nlp``.
+    """Add ``survnews_syntax`` (tagger, morphologizer and parser of the syntax pipeline, on its own tok2vec).
 
-    They go after every component ``nlp`` has (the NER reads its own tok2vec's tensor before the syntax tok2vec
-    overwrites ``doc.tensor``; the parser keeps the sentencizer's boundaries). Returns False when the syntax
-    pipeline is not there (tagging then runs without a parse; events fall back to window rules).
+    It goes where ``nlp`` ends (load_tagger calls it after the domain components: it parses the sentences with
+    an event trigger and two entities). Returns False when the syntax pipeline is not there (tagging then runs
+    without a parse; events fall back to window rules).
     """
     path = path or syntax_model_path()
     if not (path / "config.cfg").exists():
         log.warning("syntax pipeline not found at %s; tagging without a parser", path)
         return False
-    syntax = _load(str(path), SYNTAX_MODEL)
-    for name in SYNTAX_COMPONENTS:
-        if name in syntax.pipe_names and name not in nlp.pipe_names:
-            nlp.add_pipe(name, source=syntax)
-    nlp.meta["survnews_syntax"] = {"name": SYNTAX_MODEL, "version": str(syntax.meta.get("version", "0.0.0"))}
+    try:
+        nlp.add_pipe("survnews_syntax", config={"model": str(path)})
+    except (OSError, ValueError, KeyError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"syntax pipeline {path} cannot be loaded: {first_line}") from exc
+    version = str(nlp.get_pipe("survnews_syntax").syntax.meta.get("version", "0.0.0"))  # type: ignore[attr-defined]
+    nlp.meta["survnews_syntax"] = {"name": SYNTAX_MODEL, "version": version}
     return True
 
 
@@ -75,6 +78,7 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     Raises ``ConfigError`` (one line) when the model cannot be loaded.
     """
     base_name: str
+    with_syntax = False  # survnews_base gets the survnews_syntax parser; other pipelines keep their own, if any
     if model == BLANK_MODEL:
         nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
     elif model == BASE_MODEL:
@@ -82,8 +86,7 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
         if (path / "config.cfg").exists():
             nlp = _load(str(path), model)
             base_name, base_version = BASE_MODEL, str(nlp.meta.get("version", "0.0.0"))
-            if add_syntax(nlp):
-                base_version += "+" + SYNTAX_MODEL + "." + str(nlp.meta["survnews_syntax"]["version"])
+            with_syntax = True
         else:
             log.warning("trained base pipeline not found at %s; tagging with rules only (no NER)", path)
             nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
@@ -96,7 +99,12 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     if not SENTENCE_COMPONENTS & set(nlp.pipe_names):
         first = nlp.pipe_names[0] if nlp.pipe_names else None
         nlp.add_pipe("sentencizer", first=first is not None) if first else nlp.add_pipe("sentencizer")
-    for name in DOMAIN_COMPONENTS + FACT_COMPONENTS:
+    for name in DOMAIN_COMPONENTS:
+        if name not in nlp.pipe_names:
+            nlp.add_pipe(name)
+    if with_syntax and "parser" not in nlp.pipe_names and SYNTAX_COMPONENT not in nlp.pipe_names and add_syntax(nlp):
+        base_version += "+" + SYNTAX_MODEL + "." + str(nlp.meta["survnews_syntax"]["version"])
+    for name in FACT_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
     nlp.meta["survnews"] = {"base": base_name, "base_version": base_version, "rules": rules_fingerprint()}

@@ -36,7 +36,7 @@ def parsed_nlp() -> Language:
     if not (syntax_model_path() / "config.cfg").is_file():
         pytest.skip(f"{syntax_model_path()} is absent: run `survnews train base` to build the parser")
     nlp = load_tagger("survnews_base")
-    if "parser" not in nlp.pipe_names:
+    if "survnews_syntax" not in nlp.pipe_names:
         pytest.skip("survnews_base is absent: the parser is added to it")
     return nlp
 
@@ -59,15 +59,32 @@ def only_event(nlp: Language, text: str) -> Event:
 # ---------------------------------------------------------------- dependency patterns (trained parser)
 
 
-def test_parser_is_in_the_base_pipeline_before_the_domain_components(parsed_nlp: Language) -> None:
+def test_parser_runs_after_the_domain_components_on_event_sentences(parsed_nlp: Language) -> None:
     names = parsed_nlp.pipe_names
-    assert names.index("ner") < names.index("syntax_tok2vec") < names.index("parser")
-    assert names.index("parser") < names.index("survnews_technology") < names.index("survnews_events")
-    assert set(SYNTAX_COMPONENTS) <= set(names)
-    doc = parsed_nlp("The police were tracking protesters in Nairobi.")
-    assert doc.has_annotation("DEP") and doc.has_annotation("TAG") and doc.has_annotation("POS")
-    # the NER still reads its own tok2vec: entities are found as before
-    assert any(e.label == "LOCATION" and e.text == "Nairobi" for e in doc_entities(doc))
+    assert names.index("ner") < names.index("survnews_resolve") < names.index("survnews_syntax")
+    assert names.index("survnews_syntax") < names.index("survnews_canonical") < names.index("survnews_events")
+    syntax = parsed_nlp.get_pipe("survnews_syntax").syntax  # type: ignore[attr-defined]
+    assert syntax.pipe_names == list(SYNTAX_COMPONENTS)  # its own tok2vec: the NER keeps its own
+    text = "It rained in Leeds. The Metropolitan Police deployed facial recognition in Croydon. Nothing more."
+    doc = parsed_nlp(text)
+    weather, event, last = list(doc.sents)
+    assert all(t.dep_ and t.tag_ and t.pos_ for t in event)  # the sentence with a trigger and two entities
+    assert not any(t.dep_ for t in weather) and not any(t.dep_ for t in last)
+    assert [s.text for s in doc.sents] == [weather.text, event.text, last.text]  # the sentencizer's boundaries
+    assert any(e.label == "LOCATION" and e.text == "Leeds" for e in doc_entities(doc))
+    assert doc.user_data["survnews_parsed"] == 1
+
+
+def test_syntax_scope_all_parses_every_sentence() -> None:
+    from pipeline.components.syntax import SyntaxAnalyser
+
+    if not (syntax_model_path() / "config.cfg").is_file():
+        pytest.skip(f"{syntax_model_path()} is absent: run `survnews train base` to build the parser")
+    nlp = load_tagger("blank")
+    nlp.add_pipe("survnews_syntax", before="survnews_canonical", config={"scope": "all"})
+    assert isinstance(nlp.get_pipe("survnews_syntax"), SyntaxAnalyser)
+    doc = nlp("It rained in Leeds. The police were tracking protesters.")
+    assert all(t.dep_ for t in doc) and len(list(doc.sents)) == 2
 
 
 @pytest.mark.parametrize(
@@ -255,6 +272,7 @@ def test_summary_weights_countries_and_lists_categories_and_actors() -> None:
         Entity(
             67, 70, "Met", "ACTOR", actor_type="law_enforcement", entity_id="gaz:met", canonical="Metropolitan Police"
         ),
+        Entity(71, 78, "Li Fang", "ACTOR", actor_type="person", private_person=True, entity_id="actor:li-fang"),
     ]
     summary = summarize([e.to_dict() for e in entities], [{"relation": "uses"}])
     assert summary["countries"][0] == {"code": "KE", "mentions": 2, "weight": round(2 / 3, 4)}
@@ -263,7 +281,7 @@ def test_summary_weights_countries_and_lists_categories_and_actors() -> None:
     assert summary["actors"] == [
         {"entity_id": "gaz:met", "canonical": "Metropolitan Police", "actor_type": "law_enforcement", "mentions": 2}
     ]
-    assert summary["events_count"] == 1
+    assert summary["events_count"] == 1  # and the private person is not in the actors list
     empty = summarize([], [])
     assert empty["primary_country"] is None and empty["countries"] == [] and empty["events_count"] == 0
 
@@ -382,7 +400,7 @@ def installed_peer() -> str:
 def test_an_installed_pipeline_keeps_its_own_parser_and_finds_events() -> None:
     name = installed_peer()
     nlp = load_tagger(name)
-    assert "parser" in nlp.pipe_names and "syntax_tok2vec" not in nlp.pipe_names
+    assert "parser" in nlp.pipe_names and "survnews_syntax" not in nlp.pipe_names
     assert nlp.pipe_names[-2:] == ["survnews_canonical", "survnews_events"]
     doc = nlp("The Metropolitan Police deployed facial recognition in Croydon.")
     events = doc_events(doc)

@@ -302,8 +302,10 @@ def test_train_base_also_trains_the_syntax_pipeline(tmp_path: Path) -> None:
     output = tmp_path / "models" / "survnews_base"
     result = CliRunner().invoke(
         app,
-        ["train", "base", "--no-ner", "--shared", str(shared), "--output", str(output)]
-        + ["--work-dir", str(tmp_path / "work" / "ner"), "--max-steps", "8"],
+        [
+            *("train", "base", "--no-ner", "--shared", str(shared), "--output", str(output)),
+            *("--work-dir", str(tmp_path / "work" / "ner"), "--max-steps", "8"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "ud_english_ewt_test" in result.stdout

@@ -246,18 +246,25 @@ class EventExtractor:
             doc.user_data[EVENTS_KEY] = []
             return doc
         ctx = _Context(doc, spans)
-        found = self._dependency_events(ctx) if doc.has_annotation("DEP") else self._window_events(ctx)
+        sents = list(doc.sents)
+        if doc.has_annotation("DEP"):
+            # A sentence the parser did not see (a partial parse) gets the window rules.
+            unparsed = [s for s in sents if not any(t.dep_ for t in s)]
+            found = self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)])
+            found.extend(self._window_events(ctx, unparsed))
+        else:
+            found = self._window_events(ctx, sents)
         found.extend(self._exposure_events(ctx))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
     # ------------------------------------------------------------------ dependency patterns
 
-    def _dependency_events(self, ctx: _Context) -> list[Event]:
+    def _dependency_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
         doc = ctx.doc
         args: dict[int, _Args] = {}
         triggers = self.lexicon.triggers
-        for sent in doc.sents:
+        for sent in sents:
             # The matcher is the costly part: run it only on sentences with a trigger word and two entities.
             if len(ctx.in_sentence(sent)) < 2 or not any(t.lower_ in triggers for t in sent):
                 continue
@@ -283,6 +290,8 @@ class EventExtractor:
         events: list[Event] = []
         for i, found in sorted(args.items()):
             trigger = doc[i]
+            if ctx.entity_at(i) is not None:
+                continue  # "Watch" in "Big Brother Watch" is no trigger
             for spec in self.lexicon.triggers.get(trigger.lower_, []):
                 events.extend(self._assemble(ctx, trigger, spec, found, args))
         return events
@@ -454,11 +463,11 @@ class EventExtractor:
 
     # ------------------------------------------------------------------ window fallback (no parser)
 
-    def _window_events(self, ctx: _Context) -> list[Event]:
+    def _window_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
         doc = ctx.doc
         lex = self.lexicon
         events: list[Event] = []
-        for token in doc:
+        for token in (t for sent in sents if len(ctx.in_sentence(sent)) >= 2 for t in sent):
             specs = lex.triggers.get(token.lower_)
             if not specs or ctx.entity_at(token.i) is not None:
                 continue
@@ -628,7 +637,29 @@ class _Context:
                 ref = self._generic_actor(token, generic[token.lower_])
             if ref is not None and ref not in out:
                 out.append(ref)
+            for other in self._listed_with(span) if span is not None else []:
+                if (other_ref := self.ref(other)) not in out:
+                    out.append(other_ref)
         return out
+
+    def _listed_with(self, span: Span) -> list[Span]:
+        """Entities of the same label listed with this one ("Amnesty International and Big Brother Watch"),
+        whatever the parse made of the list."""
+        listed: list[Span] = []
+        for step in (-1, 1):
+            current = span
+            while True:
+                index = self.spans.index(current) + step
+                if not 0 <= index < len(self.spans):
+                    break
+                other = self.spans[index]
+                gap = self.doc[other.end : current.start] if step < 0 else self.doc[current.end : other.start]
+                words = [t.lower_ for t in gap]
+                if other.label_ != span.label_ or not words or any(w not in {",", "and", "or"} for w in words):
+                    break
+                listed.append(other)
+                current = other
+        return listed
 
     def _generic_actor(self, token: Token, actor_type: str) -> _Ref | None:
         """'Police in Moscow', 'Moscow police', 'the Kenyan authorities' -> an actor named after its place."""
