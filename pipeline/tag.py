@@ -1,10 +1,10 @@
-"""Tagging stage: a spaCy pipeline (NER and syntax in front, survnews's registered domain components after it).
+"""Tagging stage: a spaCy pipeline (NER in front, survnews's registered domain, syntax and fact components after).
 
-``load_tagger`` builds the pipeline: the project's trained base NER (``pipeline/models/survnews_base``) with the
-tagger and dependency parser of ``pipeline/models/survnews_syntax``, rules only (``"blank"``), or any installed
-spaCy pipeline (which keeps its own parser). The domain components follow, then ``survnews_canonical`` (entity ids)
-and ``survnews_events`` (events). ``tag_texts`` streams texts through ``nlp.pipe`` and yields each document's final
-entities as ``Entity`` records.
+``load_tagger`` builds the pipeline: the project's trained base NER (``pipeline/models/survnews_base``), rules
+only (``"blank"``), or any installed spaCy pipeline (which keeps its own parser). The domain components follow;
+for survnews_base then ``survnews_syntax`` (tagger and dependency parser of ``pipeline/models/survnews_syntax`` on
+the sentences events can come from); then ``survnews_canonical`` (entity ids) and ``survnews_events`` (events).
+``tag_texts`` streams texts through ``nlp.pipe`` and yields each document's final entities as ``Entity`` records.
 """
 
 from __future__ import annotations
