@@ -175,6 +175,24 @@ def test_event_fields_location_evidence_and_ids(parsed_nlp: Language) -> None:
     assert event.object_category and event.object_label == "TECHNOLOGY"
 
 
+def test_possessives_of_agencies_and_companies(rules_nlp: Language) -> None:
+    found = facts(rules_nlp, "The Home Office's facial recognition cameras went up. Palantir's drones flew.")
+    assert ("Home Office", "uses", "facial recognition cameras") in found
+    assert ("Palantir", "supplies", "drones") in found
+    assert not facts(rules_nlp, "Big Brother Watch's facial recognition report was published.")
+
+
+def test_a_watchdog_report_exposes_the_technology(rules_nlp: Language) -> None:
+    text = "Police used facial recognition at the match, according to a report by Big Brother Watch."
+    event = only_event(rules_nlp, text)
+    assert (event.actor, event.relation, event.object, event.source) == (
+        "Big Brother Watch",
+        "opposes",
+        "facial recognition",
+        "rule:exposure",
+    )
+
+
 # ---------------------------------------------------------------- without a parser
 
 

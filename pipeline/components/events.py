@@ -90,6 +90,7 @@ _ADJACENT_SKIP_BEFORE = {
     "are",
 }
 _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
+_GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
 
@@ -119,6 +120,7 @@ class Lexicon:
     generic_actors: dict[str, str] = field(default_factory=dict)
     exposure_cues: list[str] = field(default_factory=list)
     exposure_actor_types: set[str] = field(default_factory=set)
+    possessive: dict[str, str] = field(default_factory=dict)
     all_preps: set[str] = field(default_factory=set)
 
 
@@ -187,6 +189,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         generic_actors=dict(data.get("generic_actors", {})),
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
         exposure_actor_types=set(exposure.get("actor_types", [])),
+        possessive=dict(data.get("possessive", {})),
         all_preps=all_preps,
     )
 
@@ -255,6 +258,7 @@ class EventExtractor:
         else:
             found = self._window_events(ctx, sents)
         found.extend(self._exposure_events(ctx))
+        found.extend(self._possessive_events(ctx))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
@@ -459,6 +463,35 @@ class EventExtractor:
                     events.append(
                         ctx.event("opposes", ref_actor, ref_tech, tech.root, "rule:exposure", False, False, 0.6)
                     )
+        return events
+
+    # ------------------------------------------------------------------ possessives
+
+    def _possessive_events(self, ctx: _Context) -> list[Event]:
+        """ "the FBI's facial recognition database" (the FBI uses it), "Palantir's software" (Palantir supplies it).
+
+        Only for actors whose possession means use or supply (``possessive`` in the lexicon: actor type ->
+        relation); a watchdog's or a person's "facial recognition report" says nothing.
+        """
+        relation_of = self.lexicon.possessive
+        events: list[Event] = []
+        doc = ctx.doc
+        for i, actor in enumerate(ctx.spans):
+            relation = relation_of.get(actor._.actor_type or "")
+            if actor.label_ != "ACTOR" or relation is None or actor.end >= len(doc):
+                continue
+            if doc[actor.end].lower_ not in {"'s", "’s", "'"}:
+                continue
+            following = ctx.spans[i + 1] if i + 1 < len(ctx.spans) else None
+            if following is None or following.label_ != "TECHNOLOGY" or following.sent != actor.sent:
+                continue
+            gap = doc[actor.end + 1 : following.start]
+            if len(gap) > 3 or any(t.is_punct or t.pos_ in {"VERB", "AUX"} or t.lower_ in _GAP_STOP for t in gap):
+                continue
+            ref_actor, ref_tech = ctx.ref(actor), ctx.ref(following)
+            events.append(
+                ctx.event(relation, ref_actor, ref_tech, following.root, "rule:possessive", False, False, 0.6)
+            )
         return events
 
     # ------------------------------------------------------------------ window fallback (no parser)
