@@ -155,6 +155,11 @@ def test_announced_deployment_is_an_acquisition(parsed_nlp: Language) -> None:
     assert ("Home Office", "acquires", "drones") in facts(parsed_nlp, "The Home Office will deploy drones next year.")
 
 
+def test_criticising_the_use_is_opposition_not_use(parsed_nlp: Language) -> None:
+    found = facts(parsed_nlp, "Big Brother Watch criticised the use of facial recognition.")
+    assert found == {("Big Brother Watch", "opposes", "facial recognition")}
+
+
 def test_call_for_a_ban_is_opposition(parsed_nlp: Language) -> None:
     found = facts(parsed_nlp, "Big Brother Watch called for a ban on facial recognition.")
     assert ("Big Brother Watch", "opposes", "facial recognition") in found, found

@@ -318,7 +318,9 @@ class EventExtractor:
                 actor_tokens = [c for t in object_tokens for c in t.children if _has_case(c, "by")]
             if not actor_tokens:
                 governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
-                if governor is not trigger and trigger.dep_ not in SUBJ + PASS_SUBJ:
+                # "X criticised the use of Y" is X opposing Y (the verb's own event), not X using Y.
+                other = {t.relation for t in self.lexicon.triggers.get(governor.lower_, [])} - {relation}
+                if governor is not trigger and trigger.dep_ not in SUBJ + PASS_SUBJ and not other:
                     actor_tokens = [c for c in governor.children if c.dep_ in SUBJ]
                     actor_tokens = actor_tokens or self._inherited_subject(governor, all_args)
                     if governor.lower_ in self.lexicon.advocacy_verbs and relation == "restricts":
