@@ -211,7 +211,11 @@ def dependency_patterns(forms: list[str], preps: list[str]) -> dict[str, list[di
         "direct": [trigger, child(direct)],
         # ClearNLP: trigger -prep-> "on" -pobj-> arg; UD: trigger -obl/nmod-> arg -case-> "on".
         "prep": [trigger, child(["prep"], "case", attrs=lower_preps), child(["pobj"], "arg", "case")],
-        "obl": [trigger, child(OBLIQUE), child(["case"], "case", "arg", lower_preps)],
+        "obl": [
+            trigger,
+            child(OBLIQUE),
+            child(["case", "mark"], "case", "arg", lower_preps),
+        ],  # "by" as mark: a misparse
         "agent": [trigger, child(["agent"], "case"), child(["pobj"], "arg", "case")],
     }
 

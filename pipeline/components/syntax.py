@@ -96,6 +96,9 @@ class SyntaxAnalyser:
         groups: list[tuple[int, int]] = []
         i = sent.start
         while i < sent.end:
+            if doc[i].is_space:  # a paragraph break opening the sentence would become the parse's root
+                i += 1
+                continue
             span = inside.get(i)
             end = span.end if span is not None else i + 1
             words.append(doc[end - 1].text)  # a name is parsed as its last word ("Watch", "catchers")
