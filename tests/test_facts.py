@@ -436,6 +436,7 @@ def test_an_installed_pipeline_keeps_its_own_parser_and_finds_events() -> None:
 # ---------------------------------------------------------------- the whole run
 
 
+@pytest.mark.slow  # the whole run on the samples, then datasets: ~25 s
 def test_run_publishes_records_with_events_that_load_with_datasets(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import os
 
