@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/tagging.py                          # throughput, n_process 1 and 2, 2000 docs
     .venv/bin/python benchmarks/tagging.py --memory 5000 50000      # + peak memory of tagging 5k and 50k docs
     .venv/bin/python benchmarks/tagging.py --model blank --docs 500 --json out.json
+    .venv/bin/python benchmarks/tagging.py --peer en_core_web_sm --skip-throughput   # full vs today's vs peer
 
 Documents are generated from the sample articles in ``corpus/samples/text`` (paragraphs drawn with a fixed seed,
 ``--paragraphs`` per document). Throughput: words per second of wall time; ``survnews tag`` is timed end to end over
@@ -139,6 +140,70 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def _todays_pipeline() -> Any:
+    """survnews_base as it was before the facts: NER + domain components, no syntax, canonical or events."""
+    from pipeline.tag import FACT_COMPONENTS, SYNTAX_COMPONENT, load_tagger
+
+    nlp = load_tagger("survnews_base")
+    for name in (SYNTAX_COMPONENT, *FACT_COMPONENTS):
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
+    return nlp
+
+
+def peer_comparison(args: argparse.Namespace) -> dict[str, Any]:
+    """Words/s of bare ``nlp.pipe`` (one process): the full survnews tagger (NER + parser + rules + events),
+    today's tagger (NER + rules) and the peer's full pipeline (e.g. en_core_web_sm), alternating, best of repeats."""
+    import spacy
+
+    from pipeline.tag import load_tagger, pipeline_identity
+
+    texts = list(generate_texts(args.docs, args.paragraphs))
+    words = sum(len(t.split()) for t in texts)
+    loaders = {
+        "survnews_full": lambda: load_tagger("survnews_base"),
+        "survnews_today": _todays_pipeline,
+        f"peer:{args.peer}": lambda: spacy.load(args.peer),
+    }
+    pipelines = {name: load() for name, load in loaders.items()}
+    for nlp in pipelines.values():  # warm-up
+        for _doc in nlp.pipe(texts[:20], batch_size=args.batch_size):
+            pass
+    # Wall time and CPU time of this process (one process, one thread): on a shared machine the CPU time is the
+    # steadier measure, so the ratios are given for both.
+    best = dict.fromkeys(pipelines, float("inf"))
+    best_cpu = dict.fromkeys(pipelines, float("inf"))
+    for _ in range(args.repeats):
+        for name, nlp in pipelines.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for _doc in nlp.pipe(texts, batch_size=args.batch_size):
+                pass
+            best[name] = min(best[name], time.perf_counter() - started)
+            best_cpu[name] = min(best_cpu[name], time.process_time() - started_cpu)
+    peer = f"peer:{args.peer}"
+    results: dict[str, Any] = {"docs": len(texts), "words": words}
+    for name, seconds in best.items():
+        nlp = pipelines[name]
+        cpu = best_cpu[name]
+        results[name] = {
+            "pipeline": "@".join(pipeline_identity(nlp)) if name.startswith("survnews") else args.peer,
+            "components": nlp.pipe_names,
+            "words_per_s": round(words / seconds),
+            "ratio_to_peer": round(best[peer] / seconds, 3),
+            "words_per_cpu_s": round(words / cpu),
+            "cpu_ratio_to_peer": round(best_cpu[peer] / cpu, 3),
+        }
+        print(
+            f"{name}: {words / seconds:,.0f} words/s ({best[peer] / seconds:.2f}x the peer); "
+            f"{words / cpu:,.0f} words/CPU-s ({best_cpu[peer] / cpu:.2f}x the peer)",
+            flush=True,
+        )
+    full, today = best_cpu["survnews_full"], best_cpu["survnews_today"]
+    results["full_over_today_cpu"] = round(today / full, 3)
+    print(f"full pipeline / today's: {today / full:.2f}x the words/CPU-s", flush=True)
+    return results
+
+
 def memory_child(store_path: str, model: str, batch_size: int) -> None:
     """Runs in a fresh process: tag the store, print peak RSS in MiB as JSON."""
     seconds = time_survnews_tag(Path(store_path), model, 1, batch_size)
@@ -189,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="corpus sizes for the peak-memory runs")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--peer", help="also compare bare nlp.pipe words/s with this installed spaCy pipeline")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -198,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"model": args.model}
     if not args.skip_throughput:
         report["throughput"] = throughput(args)
+    if args.peer:
+        report["peer_comparison"] = peer_comparison(args)
     if args.memory:
         report["memory"] = memory(args)
     if args.json:

@@ -25,6 +25,7 @@ from rich.table import Table
 
 from pipeline.components.common import NER_LABEL_MAP as COMPONENT_LABEL_MAP
 from pipeline.errors import RejectError, SurvnewsError
+from pipeline.evaluate_events import evaluate_events, event_scores_table, is_event_gold, load_event_gold
 
 BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
 # Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels, as the tagger maps them;
@@ -448,20 +449,31 @@ def evaluate_cli(
     gold: Annotated[Path, typer.Argument(help="Label Studio JSON/JSON_MIN export, our JSONL, or a .spacy/IOB file.")],
     model: Annotated[str | None, typer.Option("--model", "-m", help="Pipeline name or path (default: config).")] = None,
     mode: Annotated[
-        str, typer.Option(help="auto, entities (ACTOR/TECHNOLOGY/LOCATION) or ner (PERSON/ORG/LOC).")
+        str,
+        typer.Option(
+            help="auto, entities (ACTOR/TECHNOLOGY/LOCATION), ner (PERSON/ORG/LOC) or events (event gold JSONL; "
+            "auto picks it for a file whose rows carry events)."
+        ),
     ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")
     ] = None,
 ) -> None:
-    """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations."""
+    """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations.
+
+    With event gold (``corpus/gold/samples.events.jsonl``): P/R/F1 of document-level (actor, relation, object)
+    triples per relation.
+    """
     from pipeline.config import load_settings
 
     out, err = Console(), Console(stderr=True)
     try:
-        if mode not in ("auto", "entities", "ner"):
-            raise RejectError("usage", f"--mode must be auto, entities or ner, not {mode!r}")
+        if mode not in ("auto", "entities", "ner", "events"):
+            raise RejectError("usage", f"--mode must be auto, entities, ner or events, not {mode!r}")
+        if mode == "events" or (mode == "auto" and is_event_gold(gold)):
+            _evaluate_events_cli(gold, model or load_settings(config).tagger.model, as_json=as_json)
+            return
         gold_docs = load_any_gold(gold)
         if not gold_docs:
             raise RejectError("empty", f"{gold}: no annotated documents")
@@ -474,3 +486,16 @@ def evaluate_cli(
         out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
     else:
         out.print(scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))
+
+
+def _evaluate_events_cli(gold: Path, model_name: str, *, as_json: bool) -> None:
+    """The events part of ``survnews evaluate``; errors propagate to evaluate_cli's handler."""
+    gold_docs = load_event_gold(gold)
+    if not gold_docs:
+        raise RejectError("empty", f"{gold}: no annotated documents")
+    scores = evaluate_events(model_name, gold_docs)
+    out = Console()
+    if as_json:
+        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
+    else:
+        out.print(event_scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))

@@ -87,6 +87,24 @@ ARROW_SCHEMA = pa.schema(
         ),
         ("entities", pa.list_(ENTITY_TYPE)),
         ("events", pa.list_(EVENT_TYPE)),
+        # Article summary (pipeline.records.summarize), derived from entities and events.
+        ("countries", pa.list_(pa.struct([("code", pa.string()), ("mentions", pa.int32()), ("weight", pa.float64())]))),
+        ("primary_country", pa.string()),
+        ("technology_categories", pa.list_(pa.string())),
+        (
+            "actors",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("entity_id", pa.string()),
+                        ("canonical", pa.string()),
+                        ("actor_type", pa.string()),
+                        ("mentions", pa.int32()),
+                    ]
+                )
+            ),
+        ),
+        ("events_count", pa.int32()),
         (
             "provenance",
             pa.struct(

@@ -265,11 +265,12 @@ def _gold_records(store: Store) -> Iterator[dict[str, Any]]:
     """Article records whose entities are the annotators' resolved gold (none when nothing was annotated).
 
     Gold keeps the record schema of ``train`` so both splits share one set of features; the annotators'
-    document decision (relevant or not) replaces the score-based flag. Attributes the annotators did not set
-    (a place's coordinates and GeoNames id, a person's ``private_person`` flag) come from the tagger's entity
-    on the same span, else on the same text.
+    document decision (relevant or not) replaces the score-based flag, and their relations the events.
+    Attributes the annotators did not set (a place's coordinates and GeoNames id, a person's ``private_person``
+    flag) come from the tagger's entity on the same span, else on the same text.
     """
     from pipeline.annotate.gold import iter_gold
+    from pipeline.records import summarize
 
     for gold in iter_gold(store):
         article = store.get_article(gold["id"])
@@ -289,6 +290,9 @@ def _gold_records(store: Store) -> Iterator[dict[str, Any]]:
                         entity[name] = machine[name]
             entities.append(entity)
         record["entities"] = entities
+        # the annotators' relations are the gold events (they refer to the gold entities' ids)
+        record["events"] = list(gold.get("events") or [])
+        record.update(summarize(record["entities"], record["events"]))  # the summaries follow the gold
         if gold.get("relevant") is not None:
             record["relevant"] = bool(gold["relevant"])
         validate_record(record)

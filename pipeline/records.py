@@ -170,7 +170,54 @@ class Article:
         data = asdict(self)
         data["entities"] = [e.to_dict() for e in self.entities]
         data["events"] = [e.to_dict() for e in self.events]
+        data.update(summarize(data["entities"], data["events"]))
         return data
+
+
+SUMMARY_FIELDS = ("countries", "primary_country", "technology_categories", "actors", "events_count")
+
+
+def summarize(entities: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """GDELT-GKG-style article summary, derived from the entity and event dicts of a record.
+
+    ``countries``: ISO codes of the places mentioned, with mention counts and weights (share of place mentions),
+    heaviest first; ``primary_country`` the heaviest (None without places); ``technology_categories``: categories
+    of the technologies mentioned, most mentioned first; ``actors``: one row per canonical actor (id, name, type,
+    mentions), most mentioned first, private persons left out; ``events_count``. Recompute it whenever a record's
+    entities or events change.
+    """
+    countries: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    actors: dict[str, dict[str, Any]] = {}
+    for entity in entities:
+        label = entity.get("label")
+        if label == "LOCATION" and entity.get("country"):
+            countries[entity["country"]] = countries.get(entity["country"], 0) + 1
+        elif label == "TECHNOLOGY" and entity.get("category"):
+            categories[entity["category"]] = categories.get(entity["category"], 0) + 1
+        elif label == "ACTOR" and not entity.get("private_person"):
+            # Private persons stay out of the summary: their names are pseudonymised in releases.
+            key = entity.get("entity_id") or f"actor:{entity.get('text', '')}"
+            row = actors.setdefault(
+                key,
+                {
+                    "entity_id": key,
+                    "canonical": entity.get("canonical") or entity.get("text"),
+                    "actor_type": entity.get("actor_type"),
+                    "mentions": 0,
+                },
+            )
+            row["mentions"] += 1
+            row["actor_type"] = row["actor_type"] or entity.get("actor_type")
+    total = sum(countries.values())
+    ranked = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "countries": [{"code": c, "mentions": n, "weight": round(n / total, 4)} for c, n in ranked],
+        "primary_country": ranked[0][0] if ranked else None,
+        "technology_categories": [c for c, _n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "actors": sorted(actors.values(), key=lambda row: (-row["mentions"], str(row["canonical"]))),
+        "events_count": len(events),
+    }
 
 
 def article_id(url: str | None, text: str) -> str:

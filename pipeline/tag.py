@@ -1,8 +1,10 @@
-"""Tagging stage: a spaCy pipeline (NER in front, survnews's registered domain components after it).
+"""Tagging stage: a spaCy pipeline (NER in front, survnews's registered domain, syntax and fact components after).
 
 ``load_tagger`` builds the pipeline: the project's trained base NER (``pipeline/models/survnews_base``), rules
-only (``"blank"``), or any installed spaCy pipeline. ``tag_texts`` streams texts through ``nlp.pipe`` and yields
-each document's final entities as ``Entity`` records.
+only (``"blank"``), or any installed spaCy pipeline (which keeps its own parser). The domain components follow;
+for survnews_base then ``survnews_syntax`` (tagger and dependency parser of ``pipeline/models/survnews_syntax`` on
+the sentences events can come from); then ``survnews_canonical`` (entity ids) and ``survnews_events`` (events).
+``tag_texts`` streams texts through ``nlp.pipe`` and yields each document's final entities as ``Entity`` records.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pipeline.components  # noqa: F401  (registers the survnews_* factories)
 from pipeline import __version__
 from pipeline.components.actors import GAZETTEER_PATH
 from pipeline.components.common import RESULT_KEY
+from pipeline.components.events import EVENT_VERBS_PATH
 from pipeline.components.locations import LOCATION_RULES_PATH
 from pipeline.components.technology import TAXONOMY_PATH
 from pipeline.errors import ConfigError, SurvnewsError
@@ -35,10 +38,40 @@ BLANK_MODEL = "blank"
 RULES_NAME = "survnews_rules"  # identity of a pipeline without a trained NER
 SENTENCE_COMPONENTS = {"parser", "senter", "sentencizer"}
 DOMAIN_COMPONENTS = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
+FACT_COMPONENTS = ("survnews_canonical", "survnews_events")  # after the domain components: they read the final spans
+SYNTAX_MODEL = "survnews_syntax"
+SYNTAX_COMPONENT = "survnews_syntax"  # runs the survnews_syntax pipeline (pipeline/components/syntax.py)
+# The components of the survnews_syntax pipeline: its own tok2vec (the NER keeps its tok2vec) and the heads.
+SYNTAX_COMPONENTS = ("syntax_tok2vec", "tagger", "morphologizer", "parser")
 
 
 def base_model_path() -> Path:
     return MODELS_DIR / BASE_MODEL
+
+
+def syntax_model_path() -> Path:
+    return MODELS_DIR / SYNTAX_MODEL
+
+
+def add_syntax(nlp: Language, path: Path | None = None) -> bool:
+    """Add ``survnews_syntax`` (tagger, morphologizer and parser of the syntax pipeline, on its own tok2vec).
+
+    It goes where ``nlp`` ends (load_tagger calls it after the domain components: it parses the sentences with
+    an event trigger and two entities). Returns False when the syntax pipeline is not there (tagging then runs
+    without a parse; events fall back to window rules).
+    """
+    path = path or syntax_model_path()
+    if not (path / "config.cfg").exists():
+        log.warning("syntax pipeline not found at %s; tagging without a parser", path)
+        return False
+    try:
+        nlp.add_pipe("survnews_syntax", config={"model": str(path)})
+    except (OSError, ValueError, KeyError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"syntax pipeline {path} cannot be loaded: {first_line}") from exc
+    version = str(nlp.get_pipe("survnews_syntax").syntax.meta.get("version", "0.0.0"))  # type: ignore[attr-defined]
+    nlp.meta["survnews_syntax"] = {"name": SYNTAX_MODEL, "version": version}
+    return True
 
 
 def load_tagger(model: str = BASE_MODEL) -> Language:
@@ -47,6 +80,7 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     Raises ``ConfigError`` (one line) when the model cannot be loaded.
     """
     base_name: str
+    with_syntax = False  # survnews_base gets the survnews_syntax parser; other pipelines keep their own, if any
     if model == BLANK_MODEL:
         nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
     elif model == BASE_MODEL:
@@ -54,6 +88,7 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
         if (path / "config.cfg").exists():
             nlp = _load(str(path), model)
             base_name, base_version = BASE_MODEL, str(nlp.meta.get("version", "0.0.0"))
+            with_syntax = True
         else:
             log.warning("trained base pipeline not found at %s; tagging with rules only (no NER)", path)
             nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
@@ -69,6 +104,11 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     for name in DOMAIN_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
+    if with_syntax and "parser" not in nlp.pipe_names and SYNTAX_COMPONENT not in nlp.pipe_names and add_syntax(nlp):
+        base_version += "+" + SYNTAX_MODEL + "." + str(nlp.meta["survnews_syntax"]["version"])
+    for name in FACT_COMPONENTS:
+        if name not in nlp.pipe_names:
+            nlp.add_pipe(name)
     nlp.meta["survnews"] = {"base": base_name, "base_version": base_version, "rules": rules_fingerprint()}
     return nlp
 
@@ -82,9 +122,9 @@ def _load(name: str, model: str) -> Language:
 
 
 def rules_fingerprint() -> str:
-    """Short hash of the rule files, so a change of taxonomy, gazetteer or location rules re-tags."""
+    """Short hash of the rule files, so a change of taxonomy, gazetteer, location rules or event lexicon re-tags."""
     digest = hashlib.sha256()
-    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH):
+    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH, EVENT_VERBS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:8]
 
@@ -118,6 +158,8 @@ def doc_entities(doc: Doc) -> list[Entity]:
                 admin1=span._.admin1,
                 private_person=span._.private_person,
                 source=span._.source,
+                entity_id=span._.entity_id,
+                canonical=span._.canonical,
             )
         )
     return out

@@ -8,6 +8,11 @@ licensed corpora (see ``pipeline.ner_corpora`` and ``docs/MODEL_CARD.md``):
    shared; BLAS thread pools read their size from the environment when they load);
 3. give the best model its name and version and write it with ``nlp.to_disk``, with its UNER English-PUD scores
    in the meta.
+
+The same command then trains the syntax pipeline ``pipeline/models/survnews_syntax`` (own small tok2vec, tagger,
+morphologizer, dependency parser; ``configs/base_syntax.cfg``) from the UD treebanks in ``../shared/ud-train``
+(see ``pipeline.syntax_corpora``), scored on UD English-EWT test; ``pipeline.tag.load_tagger`` adds its
+components to the base NER.
 """
 
 from __future__ import annotations
@@ -33,12 +38,30 @@ from spacy.language import Language
 from pipeline.errors import ConfigError, RejectError, SurvnewsError
 from pipeline.ner_corpora import ConversionCounts, ConvertedCorpora, convert_all
 from pipeline.paths import MODELS_DIR, PROJECT_ROOT
+from pipeline.syntax_corpora import convert_ud
 
 BASE_MODEL_NAME = "survnews_base"
 BASE_MODEL_VERSION = "0.1.0"
 BASE_MODEL_DIR = MODELS_DIR / BASE_MODEL_NAME
 BASE_CONFIG = PROJECT_ROOT / "configs" / "base_ner.cfg"
 DEFAULT_WORK_DIR = PROJECT_ROOT / "corpus" / "build" / "ner"
+SYNTAX_MODEL_NAME = "survnews_syntax"
+SYNTAX_MODEL_VERSION = "0.1.0"
+SYNTAX_CONFIG = PROJECT_ROOT / "configs" / "base_syntax.cfg"
+DEFAULT_SYNTAX_WORK_DIR = PROJECT_ROOT / "corpus" / "build" / "syntax"
+SYNTAX_SOURCES: list[dict[str, str]] = [
+    {
+        "name": "UD English-EWT (train, dev; test held out)",
+        "license": "CC BY-SA 4.0",
+        "url": "https://github.com/UniversalDependencies/UD_English-EWT",
+    },
+    {
+        "name": "GUM open genres (academic, bio, court, interview, news, voyage; train, dev)",
+        "license": "CC BY 4.0 / CC BY 2.5 / CC BY-SA 3.0",
+        "url": "https://github.com/amir-zeldes/gum",
+    },
+]
+SYNTAX_SCORES = ("tag_acc", "pos_acc", "morph_acc", "dep_uas", "dep_las", "sents_f")
 SINGLE_THREAD_ENV = {
     name: "1"
     for name in (
@@ -143,6 +166,8 @@ def finalize_pipeline(
     name: str = BASE_MODEL_NAME,
     version: str = BASE_MODEL_VERSION,
     extra_meta: dict[str, Any] | None = None,
+    description: str | None = None,
+    sources: list[dict[str, str]] | None = None,
 ) -> Language:
     """Load a trained pipeline, give it its name, version and provenance, and write it to ``output``."""
     nlp = spacy.load(trained)
@@ -151,11 +176,12 @@ def finalize_pipeline(
             "name": name,
             "version": version,
             "lang": "en",
-            "description": "survnews base English NER (PERSON, ORG, LOC; LOC includes GPE/facilities), "
+            "description": description
+            or "survnews base English NER (PERSON, ORG, LOC; LOC includes GPE/facilities), "
             "tok2vec + ner + sentencizer trained from openly licensed corpora. See docs/MODEL_CARD.md.",
             "author": "survnews",
             "license": "CC BY-SA 4.0",
-            "sources": DATA_SOURCES,
+            "sources": sources or DATA_SOURCES,
         }
     )
     nlp.meta.update(extra_meta or {})
@@ -165,6 +191,21 @@ def finalize_pipeline(
     nlp.to_disk(output)
     prune_strings(nlp, output)
     return nlp
+
+
+def _morph_strings(labels: set[str]) -> set[str]:
+    """Morphologizer labels are "POS=NOUN|Number=Sing": keep their FEATS string and each feature too."""
+    out: set[str] = set()
+    for label in labels:
+        if "POS=" not in label and "=" not in label:
+            continue
+        parts = label.split("|")
+        feats = [p for p in parts if not p.startswith("POS=")]
+        out.update(parts)
+        out.add("|".join(feats) if feats else "_")
+        for part in parts:
+            out.update(part.split("=", 1))
+    return out
 
 
 def prune_strings(nlp: Language, path: Path) -> None:
@@ -177,7 +218,7 @@ def prune_strings(nlp: Language, path: Path) -> None:
     labels: set[str] = set()
     for _name, pipe in nlp.pipeline:
         labels.update(getattr(pipe, "labels", ()) or ())
-    keep = sorted(set(spacy.blank(nlp.lang or "en").vocab.strings) | labels)
+    keep = sorted(set(spacy.blank(nlp.lang or "en").vocab.strings) | labels | _morph_strings(labels))
     srsly.write_json(path / "vocab" / "strings.json", keep)
 
 
@@ -226,6 +267,61 @@ def train_base(
     return TrainResult(Path(output), converted.counts, seconds, test)
 
 
+def score_syntax_file(nlp: Language, path: Path) -> dict[str, float]:
+    """Tagging and parsing accuracy of ``nlp`` on a DocBin of gold trees (e.g. UD English-EWT test)."""
+    from spacy.tokens import DocBin
+    from spacy.training import Example
+
+    docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    examples = [Example(nlp.make_doc(doc.text), doc) for doc in docs]
+    scores = nlp.evaluate(examples)
+    return {key: round(float(scores[key]), 4) for key in SYNTAX_SCORES if scores.get(key) is not None}
+
+
+def train_syntax(
+    shared: Path,
+    output: Path = MODELS_DIR / SYNTAX_MODEL_NAME,
+    *,
+    config: Path = SYNTAX_CONFIG,
+    work_dir: Path = DEFAULT_SYNTAX_WORK_DIR,
+    overrides: dict[str, Any] | None = None,
+    log: Path | None = None,
+    keep_training_dir: bool = False,
+) -> TrainResult:
+    """Convert the UD treebanks, train tagger + morphologizer + parser, score on EWT test, write the pipeline."""
+    if not Path(config).is_file():
+        raise ConfigError(f"{config}: training config not found")
+    started = time.monotonic()
+    corpora = convert_ud(Path(shared) / "ud-train", Path(work_dir))
+    training_dir = Path(work_dir) / "training"
+    if training_dir.exists():
+        shutil.rmtree(training_dir)
+    best = run_spacy_train(config, corpora.train, corpora.dev, training_dir, overrides, log=log)
+    test = score_syntax_file(spacy.load(best), corpora.test)
+    seconds = time.monotonic() - started
+    meta: dict[str, Any] = {
+        "survnews": {
+            "training_seconds": round(seconds),
+            "sentences": corpora.sentences,
+            "ud_english_ewt_test": test,
+        }
+    }
+    finalize_pipeline(
+        best,
+        Path(output),
+        name=SYNTAX_MODEL_NAME,
+        version=SYNTAX_MODEL_VERSION,
+        extra_meta=meta,
+        description="survnews English syntax: own small tok2vec + tagger (PTB tags) + morphologizer (UPOS, "
+        "features) + dependency parser (UD labels), trained on UD English-EWT and GUM open genres. "
+        "See docs/MODEL_CARD.md.",
+        sources=SYNTAX_SOURCES,
+    )
+    if not keep_training_dir:
+        shutil.rmtree(training_dir, ignore_errors=True)
+    return TrainResult(Path(output), [], seconds, test)
+
+
 # ---------------------------------------------------------------- CLI
 
 train_app = typer.Typer(help="Train the project's spaCy pipelines.", no_args_is_help=True)
@@ -249,37 +345,99 @@ def train_base_cli(
     log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
     keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
+    syntax: Annotated[
+        bool, typer.Option(help="Also train the syntax pipeline (tagger + parser) from ud-train/, when present.")
+    ] = True,
+    ner: Annotated[bool, typer.Option(help="Train the NER pipeline (--no-ner: syntax only).")] = True,
+    syntax_output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the syntax pipeline.", show_default="survnews_syntax beside --output"),
+    ] = None,
+    syntax_config: Annotated[
+        Path, typer.Option(help="spaCy training config of the syntax pipeline.", show_default="configs/base_syntax.cfg")
+    ] = SYNTAX_CONFIG,
 ) -> None:
-    """Convert the open NER corpora and train the base PERSON/ORG/LOC pipeline (one thread, ~30 min)."""
+    """Train the base PERSON/ORG/LOC NER from the open NER corpora, then the tagger and dependency parser from the
+    UD treebanks (one thread; ~30 + ~35 min)."""
     out, err = Console(), Console(stderr=True)
-    overrides: dict[str, Any] | None = None
-    if max_steps is not None:
-        # A short run must still evaluate (and so save model-best) a few times before it stops.
-        every = int(spacy.util.load_config(config)["training"]["eval_frequency"])
-        overrides = {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
+    overrides = _step_overrides(config, max_steps)
+    summary: dict[str, Any] = {}
     try:
-        with err.status("converting corpora and training (one thread)..."):
-            result = train_base(
-                shared,
-                output,
-                config=config,
-                work_dir=work_dir,
-                overrides=overrides,
-                log=log,
-                keep_training_dir=keep_training_dir,
+        if ner:
+            summary["ner"] = _train_ner_cli(
+                out, err, shared, output, config, work_dir, overrides, log, keep_training_dir, quiet=as_json
             )
+        if syntax:
+            if not (Path(shared) / "ud-train").is_dir():
+                err.print(
+                    f"note: {escape(str(Path(shared) / 'ud-train'))} not found; the syntax pipeline was not rebuilt"
+                )
+            else:
+                target = syntax_output or Path(output).parent / SYNTAX_MODEL_NAME
+                with err.status("converting treebanks and training tagger + parser (one thread)..."):
+                    syntax_result = train_syntax(
+                        shared,
+                        target,
+                        config=syntax_config,
+                        work_dir=Path(work_dir).parent / "syntax",
+                        overrides=_step_overrides(syntax_config, max_steps),
+                        log=log.with_name(log.stem + ".syntax" + log.suffix) if log else None,
+                        keep_training_dir=keep_training_dir,
+                    )
+                summary["syntax"] = {
+                    "output": str(syntax_result.output),
+                    "minutes": round(syntax_result.seconds / 60, 2),
+                    "ud_english_ewt_test": syntax_result.test_scores,
+                }
+                if not as_json:
+                    out.print(json.dumps({"ud_english_ewt_test": syntax_result.test_scores}))
+                    out.print(f"wrote {escape(str(syntax_result.output))} in {syntax_result.seconds / 60:.1f} min")
     except (SurvnewsError, RejectError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 1)) from None
     if as_json:
-        summary = {
-            "output": str(result.output),
-            "minutes": round(result.seconds / 60, 2),
-            "counts": [count.to_dict() for count in result.counts],
-            "test_f1": {k: v["f1"] for k, v in result.test_scores["exact"].items()} if result.test_scores else None,
-        }
         typer.echo(json.dumps(summary, default=str))
-        return
+
+
+def _step_overrides(config: Path, max_steps: int | None) -> dict[str, Any] | None:
+    if max_steps is None:
+        return None
+    # A short run must still evaluate (and so save model-best) a few times before it stops.
+    every = int(spacy.util.load_config(config)["training"]["eval_frequency"])
+    return {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
+
+
+def _train_ner_cli(
+    out: Console,
+    err: Console,
+    shared: Path,
+    output: Path,
+    config: Path,
+    work_dir: Path,
+    overrides: dict[str, Any] | None,
+    log: Path | None,
+    keep_training_dir: bool,
+    *,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    with err.status("converting corpora and training (one thread)..."):
+        result = train_base(
+            shared,
+            output,
+            config=config,
+            work_dir=work_dir,
+            overrides=overrides,
+            log=log,
+            keep_training_dir=keep_training_dir,
+        )
+    summary = {
+        "output": str(result.output),
+        "minutes": round(result.seconds / 60, 2),
+        "counts": [count.to_dict() for count in result.counts],
+        "test_f1": {k: v["f1"] for k, v in result.test_scores["exact"].items()} if result.test_scores else None,
+    }
+    if quiet:
+        return summary
     table = Table(title="training data", title_justify="left")
     for column in ("corpus", "split", "docs", "sentences", "tokens", "entities"):
         table.add_column(column)
@@ -289,4 +447,5 @@ def train_base_cli(
     out.print(table)
     if result.test_scores:
         out.print(json.dumps({"uner_english_pud_test": {k: v["f1"] for k, v in result.test_scores["exact"].items()}}))
-    out.print(f"wrote {result.output} in {result.seconds / 60:.1f} min")
+    out.print(f"wrote {escape(str(result.output))} in {result.seconds / 60:.1f} min")
+    return summary

@@ -40,7 +40,14 @@ def by_text(entities: list[Entity], label: str) -> dict[str, Entity]:
 
 def test_rules_pipeline_has_the_registered_components_in_order(rules_nlp: Language) -> None:
     names = rules_nlp.pipe_names
-    assert names[-4:] == ["survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve"]
+    assert names[-6:] == [
+        "survnews_technology",
+        "survnews_locations",
+        "survnews_actors",
+        "survnews_resolve",
+        "survnews_canonical",
+        "survnews_events",
+    ]
     assert "sentencizer" in names
     name, version = pipeline_identity(rules_nlp)
     assert name == "survnews_rules"

@@ -262,3 +262,60 @@ def test_docbin_roundtrip_of_converted_docs(tmp_path: Path) -> None:
     assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in back] == [
         [(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs
     ]
+
+
+# ---------------------------------------------------------------- the syntax pipeline (tagger + parser)
+
+UD_TREE = """# sent_id = s{n}
+# text = Police used cameras in Leeds .
+1	Police	police	NOUN	NNS	Number=Plur	2	nsubj	2:nsubj	_
+2	used	use	VERB	VBD	Tense=Past	0	root	0:root	_
+3	cameras	camera	NOUN	NNS	Number=Plur	2	obj	2:obj	_
+4	in	in	ADP	IN	_	5	case	5:case	_
+5	Leeds	Leeds	PROPN	NNP	Number=Sing	2	obl	2:obl:in	_
+6	.	.	PUNCT	.	_	2	punct	2:punct	_
+"""
+
+
+def write_fake_ud_train(root: Path, sentences: int = 30) -> None:
+    ewt = root / "ud-train" / "ud_english_ewt"
+    gum = root / "ud-train" / "gum"
+    ewt.mkdir(parents=True)
+    gum.mkdir(parents=True)
+    trees = "\n".join(UD_TREE.format(n=n) for n in range(sentences))
+    for split in ("train", "dev", "test"):
+        (ewt / f"en_ewt-ud-{split}.conllu").write_text(trees, encoding="utf-8")
+    (gum / "GUM_news_fake.conllu").write_text(trees, encoding="utf-8")
+    (gum / "GUM_news_heldout.conllu").write_text(trees, encoding="utf-8")
+    (gum / "splits.md").write_text("# Splits\n\n## test\n\n  * GUM_news_heldout\n\n## train\n\n", encoding="utf-8")
+
+
+@pytest.mark.slow  # a real (tiny) spacy train run, ~20 s
+def test_train_base_also_trains_the_syntax_pipeline(tmp_path: Path) -> None:
+    from pipeline.syntax_corpora import gum_splits
+
+    shared = tmp_path / "shared"
+    write_fake_ud_train(shared)
+    assert gum_splits(shared / "ud-train" / "gum") == {"GUM_news_heldout": "test"}
+    app = typer.Typer()
+    app.add_typer(train_app, name="train")
+    output = tmp_path / "models" / "survnews_base"
+    result = CliRunner().invoke(
+        app,
+        [
+            *("train", "base", "--no-ner", "--shared", str(shared), "--output", str(output)),
+            *("--work-dir", str(tmp_path / "work" / "ner"), "--max-steps", "8"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ud_english_ewt_test" in result.stdout
+    syntax_dir = tmp_path / "models" / "survnews_syntax"
+    meta = json.loads((syntax_dir / "meta.json").read_text(encoding="utf-8"))
+    assert meta["name"] == "survnews_syntax" and "dep_las" in meta["survnews"]["ud_english_ewt_test"]
+    assert meta["survnews"]["sentences"] == {"train": 60, "dev": 30, "test": 30}  # GUM test left out
+    nlp = spacy.load(syntax_dir)
+    assert nlp.pipe_names == ["syntax_tok2vec", "tagger", "morphologizer", "parser"]
+    doc = nlp("Police used cameras in Leeds .")
+    assert doc.has_annotation("DEP") and doc.has_annotation("TAG")
+    assert str(doc[0].morph) is not None  # the pruned strings still name morphological features
+    assert not output.exists()  # --no-ner: the NER pipeline was not touched

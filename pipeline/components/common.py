@@ -31,6 +31,8 @@ ENTITY_ATTRS: tuple[str, ...] = (
     "admin1",
     "private_person",
     "source",
+    "entity_id",  # set by survnews_canonical
+    "canonical",
 )
 
 # NER labels of the survnews base pipeline and of the usual spaCy pipelines (OntoNotes, CoNLL) mapped to

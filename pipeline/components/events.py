@@ -1,0 +1,851 @@
+"""``survnews_events``: surveillance events (who uses, buys, sells, targets, restricts or opposes what, where).
+
+Triggers are the verbs and nominalisations of the lexicon in ``schemas/event_verbs.json`` (relation -> lemmas, in
+the spirit of GDELT's verb dictionaries). With a dependency parse, spaCy ``DependencyMatcher`` patterns attach
+arguments to each trigger (subject, object, prepositional object, passive subject, agent, possessor, the noun a
+participle or relative clause modifies), for UD labels (the survnews parser) and ClearNLP labels (spaCy's English
+pipelines) alike; the arguments are then assembled per construction:
+
+* active: "Police in Moscow used facial recognition" (subject, object);
+* passive: "journalists were tracked by the agency", "spyware made by NSO Group" (passive subject or modified
+  noun, agent);
+* nominalisation: "the police's use of facial recognition", "a ban on drones by the council";
+* relative clauses, appositions ("Palantir, the US company, supplies ...") and coordination ("X and Y bought Z",
+  "bought and deployed Z") share arguments; "the company" / "the system" refer back to the latest entity of that
+  kind in the last sentences.
+
+Without a parser (a rules-only pipeline) a window rule stands in: the nearest actor before the trigger and the
+nearest object after it in the sentence, with "was <verb>ed by" for passives. Each event carries its evidence
+sentence, negation and hedging flags, an optional location and a ``source`` naming the pattern
+("dep:active", "dep:passive", "dep:nominal", "window:active", ...). Events go to ``doc.user_data[EVENTS_KEY]``
+as ``Event.to_dict()`` dicts; entities are referred to by the ``entity_id`` ``survnews_canonical`` gave them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import ensure_path
+
+from pipeline.components.canonical import slug
+from pipeline.components.common import RESULT_KEY, SCHEMAS_DIR, read_json
+from pipeline.records import EVENT_RELATIONS, Event
+
+EVENT_VERBS_PATH = SCHEMAS_DIR / "event_verbs.json"
+EVENTS_KEY = "survnews_events"  # == pipeline.tag.EVENTS_KEY (tag imports the components, not the reverse)
+
+# Dependency labels, UD (survnews_syntax) and ClearNLP (en_core_web_*).
+SUBJ = ["nsubj"]
+PASS_SUBJ = ["nsubjpass", "nsubj:pass"]
+OBJ = ["obj", "dobj"]
+OBLIQUE = ["obl", "nmod", "obl:agent", "obl:tmod", "advcl"]
+POSS = ["poss", "nmod:poss"]
+ACL = ["acl"]
+RELCL = ["relcl", "acl:relcl"]
+CONJ = {"conj"}
+APPOS = {"appos"}
+# Roles of direct dependents of a trigger, by label.
+DIRECT_ROLES: dict[str, list[str]] = {
+    "subj": SUBJ,
+    "passsubj": PASS_SUBJ,
+    "obj": OBJ,
+    "agent": ["obl:agent"],  # a UD agent whose "by" the parse did not attach as case
+    "poss": POSS,
+    "compound": ["compound"],
+    "particle": ["prt", "compound:prt"],
+}
+ROLE_OF_LABEL = {label: role for role, labels in DIRECT_ROLES.items() for label in labels}
+RELATIVE_PRONOUNS = {"that", "which", "who", "whom", "whose"}
+BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
+SCORES = {"dep": 0.8, "window": 0.5}
+ANAPHORA_SENTENCES = 3
+_PHRASE_STOP = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
+_ADJACENT_SKIP_BEFORE = {
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "may",
+    "might",
+    "could",
+    "also",
+    "recently",
+    "now",
+    "then",
+    "later",
+    "reportedly",
+    "allegedly",
+    "already",
+    "is",
+    "was",
+    "were",
+    "are",
+}
+_ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
+_GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
+_LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
+WINDOW_TOKENS = 10
+
+
+@dataclass(frozen=True)
+class Trigger:
+    relation: str
+    kind: str  # "verb" | "noun"
+    preps: tuple[str, ...]  # prepositions that introduce the object ("rely on"); empty: a direct object
+    particle: str | None  # required particle ("roll out")
+    objects: tuple[str, ...]  # entity labels the object may have
+
+
+@dataclass
+class Lexicon:
+    triggers: dict[str, list[Trigger]]  # lower-cased word form -> triggers
+    negation: set[str]
+    negating_verbs: set[str]
+    hedging: set[str]
+    hedging_verbs: set[str]
+    intent_verbs: set[str]
+    future: set[str]
+    actor_anaphora: dict[str, str | None]
+    technology_anaphora: set[str]
+    supplier_preps: set[str] = field(default_factory=set)
+    advocacy_verbs: set[str] = field(default_factory=set)
+    generic_actors: dict[str, str] = field(default_factory=dict)
+    exposure_cues: list[str] = field(default_factory=list)
+    exposure_actor_types: set[str] = field(default_factory=set)
+    possessive: dict[str, str] = field(default_factory=dict)
+    all_preps: set[str] = field(default_factory=set)
+
+
+def inflections(lemma: str, extra: Iterable[str] = ()) -> set[str]:
+    """Regular English inflections of a verb or noun lemma, plus the lexicon's irregular ones."""
+    forms = {lemma, *extra}
+    if lemma.endswith(("s", "sh", "ch", "x", "z", "o")):
+        forms.add(lemma + "es")
+    elif lemma.endswith("y") and len(lemma) > 2 and lemma[-2] not in "aeiou":
+        forms.add(lemma[:-1] + "ies")
+    else:
+        forms.add(lemma + "s")
+    if lemma.endswith("e"):
+        forms.update({lemma + "d", lemma[:-1] + "ing" if not lemma.endswith(("ee", "ye", "oe")) else lemma + "ing"})
+    elif lemma.endswith("y") and len(lemma) > 2 and lemma[-2] not in "aeiou":
+        forms.update({lemma[:-1] + "ied", lemma + "ing"})
+    else:
+        forms.update({lemma + "ed", lemma + "ing"})
+    return forms
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    data: dict[str, Any] = read_json(ensure_path(path) if path else EVENT_VERBS_PATH)
+    extra: dict[str, list[str]] = data.get("forms", {})
+    triggers: dict[str, list[Trigger]] = {}
+    all_preps: set[str] = {"of", "by"}
+    for relation, spec in data["relations"].items():
+        if relation not in EVENT_RELATIONS:
+            raise ValueError(f"{path or EVENT_VERBS_PATH}: unknown relation {relation!r}")
+        objects = tuple(spec["objects"])
+        for entry in spec.get("verbs", []):
+            head, *rest = entry.split()
+            preps: tuple[str, ...] = ()
+            particle = None
+            if rest:
+                if rest[-1] in {"out", "up", "down", "off", "in"}:
+                    particle = rest[-1]
+                else:
+                    preps = (rest[-1],)
+                    all_preps.add(rest[-1])
+            trigger = Trigger(relation, "verb", preps, particle, objects)
+            for form in inflections(head, extra.get(head, [])):
+                triggers.setdefault(form, []).append(trigger)
+        noun_preps = ("of", *spec.get("noun_preps", []))
+        all_preps.update(noun_preps)
+        for noun in spec.get("nouns", []):
+            trigger = Trigger(relation, "noun", noun_preps, None, objects)
+            for form in {noun, noun + "s", noun + "es" if noun.endswith(("s", "sh", "ch")) else noun + "s"}:
+                triggers.setdefault(form, []).append(trigger)
+    anaphora = data.get("anaphora", {})
+    supplier_preps = set(data.get("supplier_preps", []))
+    all_preps |= supplier_preps
+    exposure = data.get("exposure", {})
+    return Lexicon(
+        triggers=triggers,
+        negation=set(data.get("negation", [])),
+        negating_verbs={f for v in data.get("negating_verbs", []) for f in inflections(v, extra.get(v, []))},
+        hedging=set(data.get("hedging", [])),
+        hedging_verbs={f for v in data.get("hedging_verbs", []) for f in inflections(v, extra.get(v, []))},
+        intent_verbs={f for v in data.get("intent_verbs", []) for f in inflections(v, extra.get(v, []))},
+        future=set(data.get("future", [])),
+        actor_anaphora=dict(anaphora.get("ACTOR", {})),
+        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])),
+        supplier_preps=supplier_preps,
+        advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
+        generic_actors=dict(data.get("generic_actors", {})),
+        exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
+        exposure_actor_types=set(exposure.get("actor_types", [])),
+        possessive=dict(data.get("possessive", {})),
+        all_preps=all_preps,
+    )
+
+
+def dependency_patterns(forms: list[str], preps: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """One DependencyMatcher pattern per argument role: the trigger ("trigger") and one argument ("arg")."""
+    trigger = {"RIGHT_ID": "trigger", "RIGHT_ATTRS": {"LOWER": {"IN": forms}}}
+
+    def child(
+        dep: list[str], node: str = "arg", left: str = "trigger", attrs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        right = {"DEP": {"IN": dep}, **(attrs or {})}
+        return {"LEFT_ID": left, "REL_OP": ">", "RIGHT_ID": node, "RIGHT_ATTRS": right}
+
+    lower_preps: dict[str, Any] = {"LOWER": {"IN": preps}}
+    # Direct dependents share one pattern (the role is read off the label: fewer patterns, a faster matcher).
+    direct = sorted({label for labels in DIRECT_ROLES.values() for label in labels})
+    return {
+        "direct": [trigger, child(direct)],
+        # ClearNLP: trigger -prep-> "on" -pobj-> arg; UD: trigger -obl/nmod-> arg -case-> "on".
+        "prep": [trigger, child(["prep"], "case", attrs=lower_preps), child(["pobj"], "arg", "case")],
+        "obl": [
+            trigger,
+            child(OBLIQUE),
+            child(["case", "mark"], "case", "arg", lower_preps),
+        ],  # "by" as mark: a misparse
+        "agent": [trigger, child(["agent"], "case"), child(["pobj"], "arg", "case")],
+    }
+
+
+@dataclass
+class _Args:
+    """Arguments the patterns found for one trigger token; lists of (token, preposition or "")."""
+
+    roles: dict[str, list[tuple[Token, str]]] = field(default_factory=dict)
+
+    def add(self, role: str, token: Token, prep: str = "") -> None:
+        self.roles.setdefault(role, []).append((token, prep))
+
+    def get(self, role: str, prep: str | None = None) -> list[Token]:
+        return [t for t, p in self.roles.get(role, []) if prep is None or p == prep]
+
+
+class EventExtractor:
+    def __init__(self, nlp: Language, name: str, lexicon_path: str | None = None) -> None:
+        self.name = name
+        self.lexicon_path = lexicon_path
+        self.lexicon = load_lexicon(lexicon_path)
+        self.matcher = DependencyMatcher(nlp.vocab)
+        forms = sorted(self.lexicon.triggers)
+        self.node_names: dict[str, list[str]] = {}
+        for role, pattern in dependency_patterns(forms, sorted(self.lexicon.all_preps)).items():
+            self.matcher.add(role, [pattern])
+            self.node_names[role] = [node["RIGHT_ID"] for node in pattern]
+
+    # ------------------------------------------------------------------ entry point
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans[RESULT_KEY]) if RESULT_KEY in doc.spans else []
+        if not spans:
+            doc.user_data[EVENTS_KEY] = []
+            return doc
+        ctx = _Context(doc, spans)
+        sents = list(doc.sents)
+        if doc.has_annotation("DEP"):
+            # A sentence the parser did not see (a partial parse) gets the window rules.
+            unparsed = [s for s in sents if not any(t.dep_ for t in s)]
+            found = self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)])
+            found.extend(self._window_events(ctx, unparsed))
+        else:
+            found = self._window_events(ctx, sents)
+        found.extend(self._exposure_events(ctx))
+        found.extend(self._possessive_events(ctx))
+        doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
+        return doc
+
+    # ------------------------------------------------------------------ dependency patterns
+
+    def _dependency_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
+        doc = ctx.doc
+        args: dict[int, _Args] = {}
+        triggers = self.lexicon.triggers
+        for sent in sents:
+            # The matcher is the costly part: run it only on sentences with a trigger word and two entities.
+            if len(ctx.in_sentence(sent)) < 2 or not any(t.lower_ in triggers for t in sent):
+                continue
+            offset = sent.start
+            for match_id, token_ids in self.matcher(sent):
+                role = doc.vocab.strings[match_id]
+                by_name = dict(zip(self.node_names[role], token_ids, strict=True))
+                trigger, arg = doc[offset + by_name["trigger"]], doc[offset + by_name["arg"]]
+                prep = doc[offset + by_name["case"]].lower_ if "case" in by_name else ""
+                if role in {"prep", "obl"}:
+                    role = "agent" if prep == "by" else "prep"
+                elif role == "direct":
+                    role = ROLE_OF_LABEL[arg.dep_]
+                args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+        # The noun a participle or relative clause modifies is the trigger's own head: read it off the token
+        # rather than with a matcher node that would have to match every token.
+        for i, found in args.items():
+            token = doc[i]
+            if token.dep_ in ACL:
+                found.add("acl_head", token.head)
+            elif token.dep_ in RELCL:
+                found.add("rel_head", token.head)
+        events: list[Event] = []
+        for i, found in sorted(args.items()):
+            trigger = doc[i]
+            if ctx.entity_at(i) is not None:
+                continue  # "Watch" in "Big Brother Watch" is no trigger
+            for spec in self.lexicon.triggers.get(trigger.lower_, []):
+                events.extend(self._assemble(ctx, trigger, spec, found, args))
+        return events
+
+    def _assemble(
+        self, ctx: _Context, trigger: Token, spec: Trigger, found: _Args, all_args: dict[int, _Args]
+    ) -> Iterator[Event]:
+        if spec.particle and not any(t.lower_ == spec.particle for t in found.get("particle")):
+            return
+        construction: str
+        actor_tokens: list[Token]
+        object_tokens: list[Token]
+        relation = spec.relation
+        if spec.kind == "noun":
+            construction = "nominal"
+            actor_tokens = found.get("poss") + found.get("agent")
+            object_tokens = [t for p in spec.preps for t in found.get("prep", p)] + found.get("compound")
+            if not actor_tokens:
+                # "the use of X by Y" parsed with "by Y" under X
+                actor_tokens = [c for t in object_tokens for c in t.children if _has_case(c, "by")]
+            if not actor_tokens:
+                governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
+                # "X criticised the use of Y" is X opposing Y (the verb's own event), not X using Y.
+                other = {t.relation for t in self.lexicon.triggers.get(governor.lower_, [])} - {relation}
+                if governor is not trigger and trigger.dep_ not in SUBJ + PASS_SUBJ and not other:
+                    actor_tokens = [c for c in governor.children if c.dep_ in SUBJ]
+                    actor_tokens = actor_tokens or self._inherited_subject(governor, all_args)
+                    if governor.lower_ in self.lexicon.advocacy_verbs and relation == "restricts":
+                        relation = "opposes"  # "called for a ban on facial recognition"
+        elif (
+            found.get("passsubj")
+            or (found.get("agent") and not found.get("subj"))
+            or (found.get("acl_head") and not trigger.lower_.endswith("ing"))
+        ):
+            construction = "passive"
+            actor_tokens = found.get("agent")
+            object_tokens = found.get("passsubj") or found.get("acl_head")
+            object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
+                # "the court ruled that facial recognition must be limited": the one who rules restricts it.
+                actor_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ]
+        else:
+            construction = "active"
+            actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
+            if not actor_tokens:
+                actor_tokens = self._inherited_subject(trigger, all_args)
+            # "Clearview AI, which built ..., sells X" parsed with the verb coordinated to the name
+            head = ctx.entity_at(trigger.head.i) if trigger.dep_ == "conj" and trigger.head.i < trigger.i else None
+            if not actor_tokens and head is not None and head.label_ == "ACTOR":
+                actor_tokens = [trigger.head]
+            object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
+            # A name right next to the verb is its argument even when the parse attached it wrongly
+            # ("Palantir/compound sells", "may have bought spyware/xcomp").
+            if not actor_tokens and (before := ctx.adjacent(trigger, ("ACTOR",), before=True)) is not None:
+                actor_tokens, construction = [before.root], "active+adjacent"
+            if not object_tokens and not spec.preps:
+                after = ctx.adjacent(trigger, spec.objects, before=False)
+                if after is not None:
+                    object_tokens, construction = [after.root], "active+adjacent"
+        if not object_tokens:
+            return
+        objects = ctx.entities_for(_with_conjuncts(object_tokens), spec.objects, self.lexicon.technology_anaphora)
+        negated, hedged = self._negated(trigger), self._hedged(trigger)
+        if relation == "acquires" and spec.kind == "verb" and objects:
+            # "leased from Flock Safety", "bought Pegasus from NSO Group": the seller supplies it.
+            supplier_tokens = [t for p in sorted(self.lexicon.supplier_preps) for t in found.get("prep", p)]
+            for supplier in ctx.entities_for(_with_conjuncts(supplier_tokens), ("ACTOR",), self.lexicon.actor_anaphora):
+                for obj in objects:
+                    yield ctx.event("supplies", supplier, obj, trigger, "dep:supplier", negated, hedged, SCORES["dep"])
+        if not actor_tokens or not objects:
+            return
+        actors = ctx.entities_for(
+            _with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora, self.lexicon.generic_actors
+        )
+        if not actors:
+            return
+        if relation == "uses" and self._intended(trigger):
+            relation = "acquires"  # "announced it will deploy", "plans to use"
+        for actor in actors:
+            for obj in objects:
+                if actor.entity_id == obj.entity_id:
+                    continue
+                yield ctx.event(relation, actor, obj, trigger, f"dep:{construction}", negated, hedged, SCORES["dep"])
+
+    @staticmethod
+    def _antecedent(token: Token, trigger: Token) -> Token:
+        """A relative pronoun stands for the noun its clause modifies ("the group that monitored ...")."""
+        if token.lower_ in RELATIVE_PRONOUNS and trigger.dep_ in RELCL:
+            return trigger.head
+        return token
+
+    @staticmethod
+    def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
+        """'bought and deployed X', 'plans to buy X', 'began using X': the subject of the governing verb."""
+        node = trigger
+        for _ in range(3):
+            if node.dep_ not in {"conj", "xcomp"} or node.head is node:
+                break
+            node = node.head
+            subjects = [c for c in node.children if c.dep_ in SUBJ]
+            if subjects:
+                return subjects
+        return []
+
+    # ------------------------------------------------------------------ modality
+
+    def _governors(self, trigger: Token) -> Iterator[Token]:
+        node = trigger
+        for _ in range(4):
+            if node.head is node or node.dep_ in {"ROOT", "root"}:
+                return
+            node = node.head
+            yield node
+
+    def _negated(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.dep_ == "neg" or c.lower_ in lex.negation for c in trigger.children if c.dep_ not in {"conj", "cc"}):
+            return True
+        for gov in self._governors(trigger):
+            if gov.lower_ in lex.negating_verbs or any(
+                c.dep_ == "neg" or c.lower_ in {"not", "n't", "never"} for c in gov.children
+            ):
+                return True
+            if gov.dep_ not in {"xcomp", "ccomp", "conj"}:
+                break
+        return False
+
+    def _hedged(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.lower_ in lex.hedging for c in trigger.children):
+            return True
+        return any(
+            g.lower_ in lex.hedging_verbs or any(c.lower_ in lex.hedging for c in g.children)
+            for g in self._governors(trigger)
+        )
+
+    def _intended(self, trigger: Token) -> bool:
+        lex = self.lexicon
+        if any(c.lower_ in lex.future for c in trigger.children):
+            return True
+        return any(g.lower_ in lex.intent_verbs for g in self._governors(trigger))
+
+    # ------------------------------------------------------------------ exposure (reports by watchdogs)
+
+    def _exposure_events(self, ctx: _Context) -> list[Event]:
+        """'... according to a report by Amnesty International': a watchdog exposing the sentence's technologies."""
+        lex = self.lexicon
+        events: list[Event] = []
+        if not lex.exposure_cues:
+            return events
+        for sent in ctx.doc.sents:
+            lowered = sent.text.lower()
+            cue_at = [lowered.find(cue) for cue in lex.exposure_cues if cue in lowered]
+            if not cue_at:
+                continue
+            first_cue = sent.start_char + min(cue_at)
+            spans = ctx.in_sentence(sent)
+            actors = [
+                s
+                for s in spans
+                if s.label_ == "ACTOR" and s.start_char > first_cue and s._.actor_type in lex.exposure_actor_types
+            ]
+            technologies = [s for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            for actor in actors:
+                for tech in technologies:
+                    ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
+                    events.append(
+                        ctx.event("opposes", ref_actor, ref_tech, tech.root, "rule:exposure", False, False, 0.6)
+                    )
+        return events
+
+    # ------------------------------------------------------------------ possessives
+
+    def _possessive_events(self, ctx: _Context) -> list[Event]:
+        """ "the FBI's facial recognition database" (the FBI uses it), "Palantir's software" (Palantir supplies it).
+
+        Only for actors whose possession means use or supply (``possessive`` in the lexicon: actor type ->
+        relation); a watchdog's or a person's "facial recognition report" says nothing.
+        """
+        relation_of = self.lexicon.possessive
+        events: list[Event] = []
+        doc = ctx.doc
+        for i, actor in enumerate(ctx.spans):
+            relation = relation_of.get(actor._.actor_type or "")
+            if actor.label_ != "ACTOR" or relation is None or actor.end >= len(doc):
+                continue
+            if doc[actor.end].lower_ not in {"'s", "’s", "'"}:
+                continue
+            following = ctx.spans[i + 1] if i + 1 < len(ctx.spans) else None
+            if following is None or following.label_ != "TECHNOLOGY" or following.sent != actor.sent:
+                continue
+            gap = doc[actor.end + 1 : following.start]
+            if len(gap) > 3 or any(t.is_punct or t.pos_ in {"VERB", "AUX"} or t.lower_ in _GAP_STOP for t in gap):
+                continue
+            ref_actor, ref_tech = ctx.ref(actor), ctx.ref(following)
+            events.append(
+                ctx.event(relation, ref_actor, ref_tech, following.root, "rule:possessive", False, False, 0.6)
+            )
+        return events
+
+    # ------------------------------------------------------------------ window fallback (no parser)
+
+    def _window_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
+        doc = ctx.doc
+        lex = self.lexicon
+        events: list[Event] = []
+        for token in (t for sent in sents if len(ctx.in_sentence(sent)) >= 2 for t in sent):
+            specs = lex.triggers.get(token.lower_)
+            if not specs or ctx.entity_at(token.i) is not None:
+                continue
+            sent = token.sent
+            before = [s for s in ctx.in_sentence(sent) if s.end <= token.i and token.i - s.end <= WINDOW_TOKENS]
+            after = [s for s in ctx.in_sentence(sent) if s.start > token.i and s.start - token.i <= WINDOW_TOKENS]
+            words = [t.lower_ for t in doc[max(sent.start, token.i - 3) : token.i]]
+            passive = bool(words) and words[-1] in BE_FORMS | {"being"} and token.lower_.endswith(("ed", "en", "t"))
+            acl_passive = (
+                token.i + 1 < len(doc)
+                and doc[token.i + 1].lower_ == "by"
+                and token.lower_.endswith(("ed", "en", "de", "ld", "lt", "ght"))
+            )
+            negated = any(w in lex.negation for w in words)
+            hedged = any(w in lex.hedging for w in words)
+            for spec in specs:
+                if spec.particle and (token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != spec.particle):
+                    continue
+                if spec.kind == "noun":
+                    source = "window:nominal"
+                    actor = _nearest(before, ("ACTOR",), last=True, possessive=True)
+                    obj = _after_prep(doc, token, after, spec)
+                elif passive or acl_passive:
+                    source = "window:passive"
+                    actor = _after_by(doc, token, after)
+                    obj = _nearest(before, spec.objects, last=True)
+                else:
+                    source = "window:active"
+                    actor = _nearest(before, ("ACTOR",), last=True)
+                    if spec.preps:
+                        obj = _after_prep(doc, token, after, spec)
+                    else:
+                        obj = _nearest(after, spec.objects, last=False)
+                if actor is None or obj is None or actor.label_ != "ACTOR" or obj.label_ not in spec.objects:
+                    continue
+                if actor._.entity_id == obj._.entity_id:
+                    continue
+                events.append(
+                    ctx.event(
+                        spec.relation, ctx.ref(actor), ctx.ref(obj), token, source, negated, hedged, SCORES["window"]
+                    )
+                )
+        return events
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        return None
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EventExtractor:
+        return self
+
+
+def _nearest(spans: list[Span], labels: tuple[str, ...], *, last: bool, possessive: bool = False) -> Span | None:
+    pool = [s for s in spans if s.label_ in labels]
+    if possessive:
+        pool = [s for s in pool if s.end < len(s.doc) and s.doc[s.end].lower_ in {"'s", "’s"}]
+    if not pool:
+        return None
+    return pool[-1] if last else pool[0]
+
+
+def _after_prep(doc: Doc, trigger: Token, after: list[Span], spec: Trigger) -> Span | None:
+    for span in after:
+        gap = doc[trigger.i + 1 : span.start]
+        if span.label_ in spec.objects and any(t.lower_ in spec.preps for t in gap) and len(gap) <= 4:
+            return span
+    return None
+
+
+def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
+    for span in after:
+        gap = doc[trigger.i + 1 : span.start]
+        if span.label_ == "ACTOR" and any(t.lower_ == "by" for t in gap) and len(gap) <= 4:
+            return span
+    return None
+
+
+def _has_case(token: Token, word: str) -> bool:
+    return token.dep_ in {"nmod", "obl", "obl:agent", "prep", "pobj"} and any(
+        c.dep_ == "case" and c.lower_ == word for c in token.children
+    )
+
+
+def _with_conjuncts(tokens: list[Token]) -> list[Token]:
+    """The tokens and everything coordinated with them ("Alipay and Tencent", "IMSI catchers or drones")."""
+    out: list[Token] = []
+    for token in tokens:
+        out.append(token)
+        out.extend(t for t in token.conjuncts if t not in out)
+    return out
+
+
+@dataclass(frozen=True)
+class _Ref:
+    entity_id: str
+    canonical: str
+    label: str
+    actor_type: str | None
+    category: str | None
+    country: str | None
+
+
+class _Context:
+    """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
+
+    def __init__(self, doc: Doc, spans: list[Span]) -> None:
+        self.doc = doc
+        self.spans = sorted(spans, key=lambda s: s.start)
+        self.starts = [s.start for s in self.spans]
+        self._main_country: str | None
+        self.by_token: dict[int, Span] = {}
+        for span in spans:
+            for i in range(span.start, span.end):
+                self.by_token[i] = span
+
+    def entity_at(self, i: int) -> Span | None:
+        return self.by_token.get(i)
+
+    def adjacent(self, trigger: Token, labels: tuple[str, ...], *, before: bool) -> Span | None:
+        """The entity right before the verb (past auxiliaries and adverbs) or right after it (past a determiner)."""
+        doc = self.doc
+        step = -1 if before else 1
+        i = trigger.i + step
+        skip = _ADJACENT_SKIP_BEFORE if before else _ADJACENT_SKIP_AFTER
+        while 0 <= i < len(doc) and doc[i].sent == trigger.sent:
+            span = self.by_token.get(i)
+            if span is not None:
+                return span if span.label_ in labels else None
+            if doc[i].lower_ not in skip:
+                return None
+            i += step
+        return None
+
+    def in_sentence(self, sent: Span) -> list[Span]:
+        lo = bisect.bisect_left(self.starts, sent.start)
+        hi = bisect.bisect_left(self.starts, sent.end)
+        return [s for s in self.spans[lo:hi] if s.end <= sent.end]
+
+    def ref(self, span: Span) -> _Ref:
+        canonical = span._.canonical or span.text
+        return _Ref(
+            span._.entity_id or f"{span.label_.lower()}:{canonical.lower()}",
+            canonical,
+            span.label_,
+            span._.actor_type,
+            span._.category,
+            span._.country,
+        )
+
+    def entities_for(
+        self,
+        tokens: list[Token],
+        labels: tuple[str, ...],
+        anaphora: dict[str, str | None] | set[str],
+        generic: dict[str, str] | None = None,
+    ) -> list[_Ref]:
+        out: list[_Ref] = []
+        for token in tokens:
+            span = self._phrase_entity(token, labels)
+            if span is None:
+                span = self._apposition_entity(token, labels)
+            if span is None and token.lower_ in anaphora:
+                span = self._antecedent_entity(token, labels, anaphora)
+            ref = self.ref(span) if span is not None else None
+            if ref is None and generic and token.lower_ in generic:
+                ref = self._generic_actor(token, generic[token.lower_])
+            if ref is not None and ref not in out:
+                out.append(ref)
+            for other in self._listed_with(span) if span is not None else []:
+                if (other_ref := self.ref(other)) not in out:
+                    out.append(other_ref)
+        return out
+
+    def _listed_with(self, span: Span) -> list[Span]:
+        """Entities of the same label listed with this one ("Amnesty International and Big Brother Watch"),
+        whatever the parse made of the list."""
+        listed: list[Span] = []
+        for step in (-1, 1):
+            current = span
+            while True:
+                index = self.spans.index(current) + step
+                if not 0 <= index < len(self.spans):
+                    break
+                other = self.spans[index]
+                gap = self.doc[other.end : current.start] if step < 0 else self.doc[current.end : other.start]
+                words = [t.lower_ for t in gap]
+                if other.label_ != span.label_ or not words or any(w not in {",", "and", "or"} for w in words):
+                    break
+                listed.append(other)
+                current = other
+        return listed
+
+    def _generic_actor(self, token: Token, actor_type: str) -> _Ref | None:
+        """'Police in Moscow', 'Moscow police', 'the Kenyan authorities' -> an actor named after its place."""
+        if self.by_token.get(token.i) is not None:
+            return None
+        place = self._phrase_entity(token, ("LOCATION",), places=True)
+        if place is None:
+            return None
+        name = f"{place._.canonical or place.text} {token.lower_}"
+        return _Ref(f"actor:{slug(name)}", name, "ACTOR", actor_type, None, place._.country)
+
+    def _phrase_entity(self, token: Token, labels: tuple[str, ...], *, places: bool = False) -> Span | None:
+        """The entity at the token, else the first one of a wanted label inside its noun phrase.
+
+        The phrase stops at clauses, coordination and appositions (handled on their own), so "facial recognition
+        software supplied by Russian companies including NtechLab" yields the technology, not the company; and,
+        unless ``places``, at locative modifiers ("deployments in London" is not London).
+        """
+        span = self.by_token.get(token.i)
+        if span is not None:
+            return span if span.label_ in labels else None
+
+        def keep(child: Token) -> bool:
+            if child.dep_ in _PHRASE_STOP:
+                return False
+            if places:
+                return True
+            return not (
+                child.lower_ in _LOCATIVE or any(c.dep_ == "case" and c.lower_ in _LOCATIVE for c in child.children)
+            )
+
+        stack = [c for c in token.children if keep(c)]
+        seen: list[Span] = []
+        while stack:
+            node = stack.pop()
+            found = self.by_token.get(node.i)
+            if found is not None and found.label_ in labels and found not in seen:
+                seen.append(found)
+            stack.extend(c for c in node.children if keep(c))
+        if not seen:
+            return None
+        # Prefer the entity nearest the head: "the Kunming Public Security Bureau's officers" -> the bureau.
+        return min(seen, key=lambda s: abs(s.root.i - token.i))
+
+    def _apposition_entity(self, token: Token, labels: tuple[str, ...]) -> Span | None:
+        """'Palantir, the US data analytics company, ...': the company is Palantir."""
+        candidates = [c for c in token.children if c.dep_ in APPOS]
+        if token.dep_ in APPOS:
+            candidates.append(token.head)
+        for other in candidates:
+            span = self.by_token.get(other.i)
+            if span is not None and span.label_ in labels:
+                return span
+        return None
+
+    def _antecedent_entity(
+        self, token: Token, labels: tuple[str, ...], anaphora: dict[str, str | None] | set[str]
+    ) -> Span | None:
+        """'the company', 'the force', 'the system': the latest entity of that kind in the last few sentences;
+        'it' / 'them' (a technology only): the latest one earlier in the same sentence ("bought X and used it")."""
+        if token.lower_ in {"it", "them"}:
+            if "TECHNOLOGY" not in labels:
+                return None
+            earlier = [s for s in self.in_sentence(token.sent) if s.end <= token.i and s.label_ == "TECHNOLOGY"]
+            return earlier[-1] if earlier else None
+        if not any(c.lower_ in {"the", "this", "its", "their", "that"} for c in token.children if c.i < token.i):
+            return None
+        sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
+        window_start = sent_starts[0] if sent_starts else 0
+        wanted_type = anaphora.get(token.lower_) if isinstance(anaphora, dict) else None
+        for span in reversed(self.spans):
+            if span.end > token.i or span.start < window_start:
+                continue
+            if span.label_ not in labels or span._.actor_type == "person":
+                continue
+            if wanted_type is None or span._.actor_type == wanted_type:
+                return span
+        return None
+
+    def event(
+        self,
+        relation: str,
+        actor: _Ref,
+        obj: _Ref,
+        trigger: Token,
+        source: str,
+        negated: bool,
+        hedged: bool,
+        score: float,
+    ) -> Event:
+        sent = trigger.sent
+        location = self._location(sent, trigger)
+        raw = sent.text
+        lead = len(raw) - len(raw.lstrip())
+        evidence = raw.strip()
+        return Event(
+            relation=relation,  # type: ignore[arg-type]
+            actor_id=actor.entity_id,
+            actor=actor.canonical,
+            object_id=obj.entity_id,
+            object=obj.canonical,
+            object_label=obj.label,  # type: ignore[arg-type]
+            start=sent.start_char + lead,
+            end=sent.start_char + lead + len(evidence),
+            evidence=evidence,
+            source=source,
+            actor_type=actor.actor_type,
+            object_category=obj.category if obj.label == "TECHNOLOGY" else None,
+            location_id=location.entity_id if location else None,
+            location=location.canonical if location else None,
+            country=(location.country if location else None) or actor.country or self.main_country(),
+            negated=negated,
+            hedged=hedged,
+            score=score,
+        )
+
+    def _location(self, sent: Span, trigger: Token) -> _Ref | None:
+        """The place of the event: a LOCATION the trigger governs ("deployed ... in Croydon", "Police in Moscow
+        used ..."), the one nearest the trigger; without a parse, the nearest in the sentence."""
+        places = [s for s in self.in_sentence(sent) if s.label_ == "LOCATION"]
+        if self.doc.has_annotation("DEP"):
+            places = [s for s in places if trigger in s.root.ancestors]
+        if not places:
+            return None
+        return self.ref(min(places, key=lambda s: abs(s.start - trigger.i)))
+
+    def main_country(self) -> str | None:
+        """The country most of the article's places are in (the event's country when nothing closer says)."""
+        if not hasattr(self, "_main_country"):
+            counts: dict[str, int] = {}
+            for span in self.spans:
+                if span.label_ == "LOCATION" and span._.country:
+                    counts[span._.country] = counts.get(span._.country, 0) + 1
+            self._main_country = max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        return self._main_country
+
+
+def _unique(events: list[Event]) -> list[Event]:
+    """One event per (relation, actor, object, sentence): the dependency reading wins over the window one."""
+    best: dict[tuple[str, str, str, int], Event] = {}
+    for event in events:
+        key = (event.relation, event.actor_id, event.object_id, event.start)
+        if key not in best or (event.score or 0) > (best[key].score or 0):
+            best[key] = event
+    return sorted(best.values(), key=lambda e: (e.start, e.relation, e.actor_id, e.object_id))
+
+
+@Language.factory("survnews_events", default_config={"lexicon_path": None})
+def make_event_extractor(nlp: Language, name: str, lexicon_path: str | None) -> EventExtractor:
+    return EventExtractor(nlp, name, lexicon_path)
