@@ -12,22 +12,52 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.core import TyperGroup
 
 from pipeline import __version__
-from pipeline.config import Settings, load_settings
 from pipeline.errors import SurvnewsError
-from pipeline.ingest import IngestSummary
-from pipeline.run import RunSummary, TagSummary, ingest_paths, run_all, store_totals, tag_store
-from pipeline.store import Store
+
+if TYPE_CHECKING:  # imported where used: `survnews --help` and light commands must not load spaCy or pandas
+    from pipeline.config import Settings
+    from pipeline.ingest import IngestSummary
+    from pipeline.run import RunSummary, TagSummary
+
+
+class LazyGroup(TyperGroup):
+    """Commands of the later stages are imported when run or asked for help, not for the command list."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in LAZY_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            self.commands[cmd_name] = load_lazy_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from typer._click.utils import make_default_short_help
+
+        rows: list[tuple[str, Callable[[int], str]]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                help_text = LAZY_COMMANDS[name][1]
+                rows.append((name, functools.partial(make_default_short_help, help_text)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, short(limit)) for name, short in rows])
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="survnews",
     help="Build a research dataset of news reporting on digital surveillance.",
     no_args_is_help=True,
@@ -62,16 +92,37 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def settings_from(config: Path | None, store: Path | None) -> Settings:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=0, help="Worker processes (default: one per core; 0: all in this process)."),
+]
+RunnerOption = Annotated[
+    str | None, typer.Option("--runner", help="local (worker processes) or ray (a Ray cluster, [runner] address).")
+]
+
+
+def settings_from(
+    config: Path | None, store: Path | None, workers: int | None = None, runner: str | None = None
+) -> Settings:
+    from pipeline.config import load_settings
+
     settings = load_settings(config)
     if store is not None:
         settings.store.path = store
+    if workers is not None:
+        settings.runner.workers = workers
+    if runner is not None:
+        if runner not in ("local", "ray"):
+            raise typer.BadParameter(f"unknown runner {runner!r}: use local or ray", param_hint="--runner")
+        settings.runner.backend = runner  # type: ignore[assignment]
     return settings
 
 
 @contextmanager
 def progress_bars() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress factory for the stage functions, drawn on stderr (silent when not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description:>8}"),
         BarColumn(),
@@ -109,6 +160,8 @@ def print_tag(summary: TagSummary) -> None:
 
 
 def print_run(summary: RunSummary) -> None:
+    from rich.table import Table
+
     table = Table(title="survnews run", show_header=False, title_justify="left")
     table.add_column("what", no_wrap=True)
     table.add_column("value", overflow="fold")
@@ -148,9 +201,14 @@ def ingest_cli(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (HTML, text dumps, WARC).")],
     config: ConfigOption = None,
     store: StoreOption = None,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
-    settings = settings_from(config, store)
+    from pipeline.run import ingest_paths
+    from pipeline.store import Store
+
+    settings = settings_from(config, store, workers, runner)
     with Store(settings.store.path) as db, progress_bars() as progress:
         summary = ingest_paths(db, paths, settings, progress)
     print_ingest(summary)
@@ -165,9 +223,14 @@ def tag_cli(
         str | None, typer.Option(help="spaCy pipeline: survnews_base, blank, or an installed one.")
     ] = None,
     retag: Annotated[bool, typer.Option(help="Tag every article again, not only untagged ones.")] = False,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Tag actors, technologies and locations in every article not yet tagged by this pipeline."""
-    settings = settings_from(config, store)
+    from pipeline.run import tag_store
+    from pipeline.store import Store
+
+    settings = settings_from(config, store, workers, runner)
     if model is not None:
         settings.tagger.model = model
     with Store(settings.store.path) as db, progress_bars() as progress:
@@ -186,6 +249,7 @@ def export_cli(
 ) -> None:
     """Write records (validated against schemas/article.schema.json) as JSON Lines or Parquet."""
     from pipeline.export import export
+    from pipeline.store import Store
 
     settings = settings_from(config, store)
     if fmt not in ("jsonl", "parquet"):
@@ -206,6 +270,7 @@ def publish_cli(
 ) -> None:
     """Write a versioned Hugging Face dataset folder (Parquet shards, dataset card, changelog)."""
     from pipeline.publish import publish, release_dir
+    from pipeline.store import Store
 
     settings = settings_from(config, store)
     with Store(settings.store.path) as db:
@@ -222,9 +287,13 @@ def run_cli(
     version: Annotated[str | None, typer.Option("--version", help="Release version X.Y.Z (default: auto).")] = None,
     publish_release: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release.")] = True,
     json_summary: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Run every stage on the configured inputs (default: the sample corpus) and publish a release."""
-    settings = settings_from(config, store)
+    from pipeline.run import run_all
+
+    settings = settings_from(config, store, workers, runner)
     with progress_bars() as progress:
         summary = run_all(settings, version=version, publish_release=publish_release, progress=progress)
     if json_summary:
@@ -237,6 +306,8 @@ def run_cli(
 @handle_errors
 def rejects_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
     """List rejected inputs with their reasons."""
+    from pipeline.store import Store
+
     settings = settings_from(config, store)
     with Store(settings.store.path) as db:
         print_rejects(db.rejects())
@@ -246,6 +317,9 @@ def rejects_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
 @handle_errors
 def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
     """Counts of records, entities and rejects in the store."""
+    from pipeline.run import RunSummary, store_totals
+    from pipeline.store import Store
+
     settings = settings_from(config, store)
     summary = RunSummary()
     with Store(settings.store.path) as db:
@@ -257,23 +331,47 @@ def stats_cli(config: ConfigOption = None, store: StoreOption = None) -> None:
     )
 
 
-# Commands of the later stages (crawl, train, evaluate, annotate) are registered here.
-# --- registrations begin ---
-from pipeline.crawl import crawl_cli  # noqa: E402
+# Commands of the later stages (crawl, train, evaluate, annotate), registered lazily: name → (loader, the first
+# paragraph of its help, shown in `survnews --help` without importing the command; a test checks it is current).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "crawl": ("crawl", "Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles."),
+    "evaluate": (
+        "evaluate",
+        "Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations.",
+    ),
+    "train": ("train", "Train the project's spaCy pipelines."),
+    "annotate": (
+        "annotate",
+        "Label Studio round trip: set up the project, push tasks, pull gold, progress and agreement.",
+    ),
+}
 
-app.command("crawl")(crawl_cli)
 
-from pipeline.evaluate import evaluate_cli  # noqa: E402
-from pipeline.train import train_app  # noqa: E402
+def load_lazy_command(name: str) -> Any:
+    """The click command of a lazily registered command (imports its module)."""
+    holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+    holder.callback()(lambda: None)  # a group, so the command keeps its name
+    if name == "crawl":
+        from pipeline.crawl import crawl_cli
 
-app.add_typer(train_app, name="train")
-app.command("evaluate")(evaluate_cli)
+        holder.command("crawl")(crawl_cli)
+    elif name == "evaluate":
+        from pipeline.evaluate import evaluate_cli
 
-from pipeline.annotate.cli import annotate_app, train_domain_cli  # noqa: E402
+        holder.command("evaluate")(evaluate_cli)
+    elif name == "train":
+        from pipeline.annotate.cli import train_domain_cli
+        from pipeline.train import train_app
 
-app.add_typer(annotate_app, name="annotate")
-train_app.command("domain")(train_domain_cli)
-# --- registrations end ---
+        if "domain" not in {c.name for c in train_app.registered_commands}:
+            train_app.command("domain")(train_domain_cli)
+        holder.add_typer(train_app, name="train")
+    elif name == "annotate":
+        from pipeline.annotate.cli import annotate_app
+
+        holder.add_typer(annotate_app, name="annotate")
+    group: Any = typer.main.get_command(holder)
+    return group.commands[name]
 
 
 def version_callback(value: bool) -> None:

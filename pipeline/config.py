@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,6 +57,13 @@ class PublishSettings(Section):
     shard_rows: int = Field(default=10_000, gt=0)
 
 
+class RunnerSettings(Section):
+    # local: worker processes on this machine; ray: a Ray cluster (``address``; none starts one locally)
+    backend: Literal["local", "ray"] = "local"
+    workers: int | None = Field(default=None, ge=0, description="worker processes (default: one per core)")
+    address: str | None = None
+
+
 class Settings(Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -67,6 +74,7 @@ class Settings(Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     annotate: LabelStudioSettings = Field(default_factory=LabelStudioSettings)
     sources: list[dict[str, Any]] = Field(default_factory=list)
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

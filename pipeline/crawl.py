@@ -78,42 +78,7 @@ __all__ = ["CrawlSettings", "CrawlSummary", "Crawler", "crawl", "crawl_cli", "cr
 ItemKind = Literal["page", "feed", "sitemap"]
 STAGE = "fetch"
 
-FRONTIER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS frontier (
-    url TEXT PRIMARY KEY,              -- normalised (pipeline.fetch.normalize_url)
-    origin TEXT NOT NULL,
-    kind TEXT NOT NULL,                -- page | feed | sitemap
-    source TEXT,                       -- label of the source that found it
-    parent TEXT,                       -- the feed or sitemap it was listed in
-    published TEXT,                    -- date hints from the feed/sitemap
-    modified TEXT,
-    status TEXT NOT NULL DEFAULT 'queued',   -- queued | storing | done | rejected
-    attempts INTEGER NOT NULL DEFAULT 0,
-    not_before REAL NOT NULL DEFAULT 0,     -- unix time of the next allowed attempt (back-off)
-    run TEXT,                          -- crawl run that last queued it (feeds/sitemaps are read once a run)
-    final_url TEXT,
-    http_status INTEGER,
-    sha256 TEXT,                       -- of the stored body (raw.sha256)
-    reason TEXT,
-    discovered_at TEXT NOT NULL,
-    fetched_at TEXT
-);
-CREATE INDEX IF NOT EXISTS frontier_status ON frontier(status);
-CREATE INDEX IF NOT EXISTS frontier_parent ON frontier(parent);
-CREATE TABLE IF NOT EXISTS http_cache (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    filters TEXT,                      -- the discovery filters a feed/sitemap was last read with
-    fetched_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS robots (
-    origin TEXT PRIMARY KEY,
-    status INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    fetched_at REAL NOT NULL
-);
-"""
+# The frontier, http_cache and robots tables are declared in pipeline.store (MIGRATIONS).
 
 
 # the frontier -----------------------------------------------------------------------------------------------------
@@ -143,7 +108,6 @@ class Frontier:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
-        self.db.executescript(FRONTIER_SCHEMA)
 
     def _row_item(self, row: sqlite3.Row) -> Item:
         return Item(
@@ -924,6 +888,16 @@ def crawl_cli(
     retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="Try rejected pages again.")] = False,
     max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Stop after this many pages.")] = None,
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Extract articles from new pages.")] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "-w", min=0, help="Worker processes (default: one per core; 0: all in this process)."
+        ),
+    ] = None,
+    runner: Annotated[
+        str | None,
+        typer.Option("--runner", help="local (worker processes) or ray (a Ray cluster, [runner] address)."),
+    ] = None,
 ) -> None:
     """Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles.
 
@@ -936,6 +910,12 @@ def crawl_cli(
         base_dir = config.resolve().parent if config is not None else Path.cwd()
         if store is not None:
             settings.store.path = store
+        if workers is not None:
+            settings.runner.workers = workers
+        if runner is not None:
+            if runner not in ("local", "ray"):
+                raise ConfigError(f"--runner: unknown runner {runner!r}: use local or ray")
+            settings.runner.backend = runner  # type: ignore[assignment]
         crawl_settings = crawl_settings_from(settings)
         if allow_private:
             crawl_settings = crawl_settings.model_copy(update={"allow_private": True})

@@ -17,15 +17,6 @@ from pipeline.store import Store
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS minhashes (
-    article_id TEXT PRIMARY KEY,
-    num_perm INTEGER NOT NULL,
-    scheme TEXT NOT NULL,
-    signature BLOB NOT NULL
-);
-"""
-
 
 def normalized_text_hash(text: str) -> str:
     """Hash that ignores case, punctuation and white space, so trivially re-formatted copies match."""
@@ -46,6 +37,16 @@ def minhash(text: str, num_perm: int) -> MinHash:
     return signature
 
 
+def signature_bytes(signature: MinHash) -> bytes:
+    """The hash values as stored (uint64), so a signature made in a worker travels as plain bytes."""
+    return bytes(signature.hashvalues.astype(np.uint64).tobytes())
+
+
+def signature_from_bytes(blob: bytes, num_perm: int, scheme: str) -> MinHash:
+    hashvalues = np.frombuffer(blob, dtype=np.uint64)
+    return MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme)
+
+
 class NearDuplicateIndex:
     """MinHash LSH over the stored articles, loaded from and saved to the store."""
 
@@ -54,29 +55,22 @@ class NearDuplicateIndex:
         self.threshold = threshold
         self.num_perm = num_perm
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        store.db.executescript(SCHEMA)
-        rows = store.db.execute(
-            "SELECT m.article_id, m.scheme, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.num_perm = ?",
-            (num_perm,),
-        )
-        for article_id, scheme, blob in rows:
-            hashvalues = np.frombuffer(blob, dtype=np.uint64)
-            self.lsh.insert(article_id, MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme))
+        for article_id, scheme, blob in store.minhash_signatures(num_perm):
+            self.lsh.insert(article_id, signature_from_bytes(blob, num_perm, scheme))
 
     def query(self, text: str, *, exclude: str | None = None) -> str | None:
         """Id of a stored article whose text is a near duplicate of ``text`` (smallest id wins), or None."""
-        signature = minhash(text, self.num_perm)
+        return self.query_signature(minhash(text, self.num_perm), exclude=exclude)
+
+    def query_signature(self, signature: MinHash, *, exclude: str | None = None) -> str | None:
         matches = sorted(m for m in self.lsh.query(signature) if m != exclude)
         return matches[0] if matches else None
 
     def add(self, article_id: str, text: str) -> None:
-        signature = minhash(text, self.num_perm)
+        self.add_signature(article_id, minhash(text, self.num_perm))
+
+    def add_signature(self, article_id: str, signature: MinHash) -> None:
         if article_id in self.lsh:
             self.lsh.remove(article_id)
         self.lsh.insert(article_id, signature)
-        with self.store.db:
-            self.store.db.execute(
-                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
-                (article_id, self.num_perm, signature.scheme, signature.hashvalues.astype(np.uint64).tobytes()),
-            )
+        self.store.put_minhash(article_id, self.num_perm, str(signature.scheme), signature_bytes(signature))

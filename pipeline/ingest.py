@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.dedup import NearDuplicateIndex, normalized_text_hash
 from pipeline.errors import RejectError
-from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
+from pipeline.records import Extracted, RawInput
 from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.runner import Runner, RunStats
 
 # Files picked up when walking a folder; a file named explicitly is read whatever its name.
 ARTICLE_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".warc", ".warc.gz", ".html.gz")
@@ -37,6 +39,8 @@ class IngestSummary:
     off_topic: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
 
+    runs: list[RunStats] = field(default_factory=list)  # the runner's counters, per pipeline and step
+
     def merge(self, other: IngestSummary) -> None:
         self.read += other.read
         self.new += other.new
@@ -44,6 +48,25 @@ class IngestSummary:
         self.duplicates += other.duplicates
         self.off_topic += other.off_topic
         self.rejected.update(other.rejected)
+        self.runs.extend(other.runs)
+
+    @classmethod
+    def from_read_stats(cls, stats: RunStats) -> IngestSummary:
+        read = stats.counts("read")
+        return cls(
+            read=read.seen, new=stats.counts("store-raw").counts["new"], rejected=Counter(read.rejected), runs=[stats]
+        )
+
+    @classmethod
+    def from_extract_stats(cls, stats: RunStats) -> IngestSummary:
+        write = stats.counts("write")
+        return cls(
+            accepted=write.counts["accepted"],
+            duplicates=write.counts["duplicates"],
+            off_topic=write.counts["off_topic"],
+            rejected=Counter(write.rejected),
+            runs=[stats],
+        )
 
 
 def _now() -> str:
@@ -136,19 +159,13 @@ def _read_warc(path: Path, max_bytes: int) -> Iterator[RawInput | tuple[str, Rej
 
 
 def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> IngestSummary:
-    """Store raw inputs from local paths (unchanged inputs seen before are skipped)."""
-    summary = IngestSummary()
-    for item in read_inputs(paths, settings.ingest.max_bytes):
-        summary.read += 1
-        if isinstance(item, tuple):
-            source, error = item
-            store.add_reject(source, "read", str(error))
-            summary.rejected[error.code] += 1
-            continue
-        if store.add_raw(item):
-            summary.new += 1
-        store.clear_reject(item.source, "read")
-    return summary
+    """Store raw inputs from local paths (unchanged inputs seen before are skipped): the read pipeline."""
+    from pipeline.runner import InProcessRunner
+    from pipeline.steps.ingest import read_pipeline, read_records
+
+    # reading is disk-bound and writes every item: it runs here, next to the store
+    stats = InProcessRunner().run(read_pipeline(store), read_records(read_inputs(paths, settings.ingest.max_bytes)))
+    return IngestSummary.from_read_stats(stats)
 
 
 def decode_text(data: bytes) -> str:
@@ -178,66 +195,17 @@ def extract(raw: RawInput, settings: Settings) -> Extracted:
     return extracted
 
 
-def process_pending(store: Store, settings: Settings, progress: ProgressCallback | None = None) -> IngestSummary:
-    """Turn every pending raw input into an article (or a duplicate note, or a reject)."""
-    from pipeline.relevance import relevance_score
+def process_pending(
+    store: Store, settings: Settings, progress: ProgressCallback | None = None, *, runner: Runner | None = None
+) -> IngestSummary:
+    """Turn every pending raw input into an article (or a duplicate note, or a reject), on the runner.
 
-    summary = IngestSummary()
-    index = NearDuplicateIndex(store, settings.dedup.near_duplicate_threshold, settings.dedup.num_perm)
-    for raw in store.pending_raw():
-        try:
-            extracted = extract(raw, settings)
-        except Exception as exc:  # one bad item is recorded and skipped; it never stops the run
-            reject = (
-                exc
-                if isinstance(exc, RejectError)
-                else RejectError("failed", f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
-            )
-            store.add_reject(raw.source, "extract", str(reject))
-            store.set_raw_status(raw.sha256, "rejected")
-            summary.rejected[reject.code] += 1
-            if progress:
-                progress(1)
-            continue
-        text_hash = normalized_text_hash(extracted.text)
-        new_id = article_id(extracted.url, extracted.text)
-        if extracted.url is None and raw.url is None:
-            # a local file edited since it was ingested updates its record instead of becoming a "copy" of it
-            new_id = store.article_by_source_path(raw.source) or new_id
-        where = extracted.url or raw.source
-        duplicate_of = store.article_by_text_hash(text_hash)
-        if duplicate_of is None:
-            duplicate_of = index.query(extracted.text, exclude=new_id)
-        if duplicate_of is not None and duplicate_of != new_id:
-            store.add_also_published_at(duplicate_of, where)
-            store.set_raw_status(raw.sha256, "duplicate")
-            summary.duplicates += 1
-        else:
-            score = relevance_score(extracted.text, extracted.title)
-            article = Article(
-                id=new_id,
-                url=extracted.url,
-                source_path=raw.source if raw.url is None else None,
-                title=extracted.title,
-                authors=extracted.authors,
-                published=extracted.published,
-                publisher=extracted.publisher,
-                original_publisher=extracted.original_publisher,
-                language=extracted.language,
-                text=extracted.text,
-                relevance=round(score, 4),
-                relevant=score >= settings.relevance.threshold,
-                entities=[],
-                provenance=Provenance(retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__),
-                description=extracted.description,
-            )
-            store.upsert_article(article, raw.sha256, text_hash)
-            index.add(new_id, extracted.text)
-            store.set_raw_status(raw.sha256, "extracted")
-            summary.accepted += 1
-            if not article.relevant:
-                summary.off_topic += 1
-        store.clear_reject(raw.source, "extract")
-        if progress:
-            progress(1)
-    return summary
+    Extraction, cleaning, relevance and signatures run on the runner's workers; dedup and writing run here, in
+    input order, so the records are the same whatever the runner and the number of workers.
+    """
+    from pipeline.runner import make_runner
+    from pipeline.steps.ingest import extract_pipeline, pending_records
+
+    runner = runner or make_runner(settings)
+    stats = runner.run(extract_pipeline(store, settings), pending_records(store), progress)
+    return IngestSummary.from_extract_stats(stats)

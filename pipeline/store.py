@@ -7,8 +7,10 @@ run resumes where it stopped. Keys are content-derived, so re-running a stage ne
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,76 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+MINHASH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS minhashes (
+    article_id TEXT PRIMARY KEY,
+    num_perm INTEGER NOT NULL,
+    scheme TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
+"""
+
+CRAWL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS frontier (
+    url TEXT PRIMARY KEY,              -- normalised (pipeline.fetch.normalize_url)
+    origin TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- page | feed | sitemap
+    source TEXT,                       -- label of the source that found it
+    parent TEXT,                       -- the feed or sitemap it was listed in
+    published TEXT,                    -- date hints from the feed/sitemap
+    modified TEXT,
+    status TEXT NOT NULL DEFAULT 'queued',   -- queued | storing | done | rejected
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,     -- unix time of the next allowed attempt (back-off)
+    run TEXT,                          -- crawl run that last queued it (feeds/sitemaps are read once a run)
+    final_url TEXT,
+    http_status INTEGER,
+    sha256 TEXT,                       -- of the stored body (raw.sha256)
+    reason TEXT,
+    discovered_at TEXT NOT NULL,
+    fetched_at TEXT
+);
+CREATE INDEX IF NOT EXISTS frontier_status ON frontier(status);
+CREATE INDEX IF NOT EXISTS frontier_parent ON frontier(parent);
+CREATE TABLE IF NOT EXISTS http_cache (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    filters TEXT,                      -- the discovery filters a feed/sitemap was last read with
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+);
+"""
+
+GOLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gold_annotations (
+    project_id INTEGER NOT NULL,
+    annotation_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    created_at TEXT,
+    updated_at TEXT,
+    lead_time REAL,
+    status TEXT NOT NULL,              -- ok | partial (some items reported and left out) | cancelled
+    ground_truth INTEGER NOT NULL DEFAULT 0,
+    text_sha256 TEXT NOT NULL,         -- the stored text the spans were checked against
+    result TEXT NOT NULL,              -- Label Studio's result as pulled (server offsets), for audit
+    entities TEXT NOT NULL,            -- JSON list of Entity dicts, code-point offsets, source 'gold'
+    relations TEXT NOT NULL,           -- JSON list of {label, from: [start, end], to: [start, end]}
+    doc TEXT NOT NULL,                 -- JSON {relevant, category, notes}
+    problems TEXT NOT NULL,            -- JSON list of one-line reasons for what was left out
+    pulled_at TEXT NOT NULL,
+    PRIMARY KEY (project_id, annotation_id)
+);
+CREATE INDEX IF NOT EXISTS gold_annotations_article ON gold_annotations(article_id);
+"""
+
 # The store's schema, owned here: migration N brings a store at user_version N-1 to N. Append, never edit a
 # released migration. Migration 1 is the schema of stores made before migrations existed (user_version 0), so
 # those upgrade in place.
@@ -73,8 +145,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "articles.events: facts found by the events component",
         "ALTER TABLE articles ADD COLUMN events TEXT NOT NULL DEFAULT '[]';",
     ),
+    # 3-5: tables other modules used to create on first use, declared here since (IF NOT EXISTS: a store where a
+    # module made them already upgrades in place)
+    ("minhashes: near-duplicate signatures (dedup)", MINHASH_SCHEMA),
+    ("frontier, http_cache, robots: crawl state", CRAWL_SCHEMA),
+    ("gold_annotations: annotations pulled from Label Studio", GOLD_SCHEMA),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+LOG = logging.getLogger(__name__)
 
 
 class StoreError(SurvnewsError):
@@ -91,11 +169,15 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists() and self.path.stat().st_size > 0
         self.db = sqlite3.connect(self.path, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._depth = 0  # nesting of transaction()
         self.migrated: list[str] = self._migrate()
+        if existed and self.migrated:  # said once: the next open has nothing left to apply
+            LOG.warning("store %s upgraded in place: migration %s", self.path, "; ".join(self.migrated))
 
     def _migrate(self) -> list[str]:
         """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""
@@ -113,6 +195,23 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for everything inside, however many store methods are called (they nest)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self.db:
+                yield self.db
+        finally:
+            self._depth = 0
+
     def __enter__(self) -> Store:
         return self
 
@@ -122,7 +221,7 @@ class Store:
     # raw inputs ---------------------------------------------------------------------------------
     def add_raw(self, raw: RawInput) -> bool:
         """Keep a raw input; False when the same bytes were stored before."""
-        with self.db:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at) VALUES (?,?,?,?,?,?)",
                 (raw.sha256, raw.source, raw.url, raw.kind, raw.data, raw.retrieved_at or utc_now()),
@@ -145,19 +244,19 @@ class Store:
             )
 
     def set_raw_status(self, sha256: str, status: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ?", (status, sha256))
 
     def reset_raw(self) -> int:
         """Mark every raw input pending again, so a better extractor can re-run on all of them."""
-        with self.db:
+        with self.transaction():
             return self.db.execute("UPDATE raw SET status = 'pending'").rowcount
 
     # articles -----------------------------------------------------------------------------------
     def upsert_article(self, article: Article, raw_sha256: str, text_hash: str) -> None:
         """Insert or replace an article; entities are kept if the text did not change."""
         provenance = dict(article.provenance.__dict__)
-        with self.db:
+        with self.transaction():
             old = self.db.execute(
                 "SELECT text_hash, entities, events, tagger, provenance FROM articles WHERE id = ?", (article.id,)
             ).fetchone()
@@ -201,7 +300,7 @@ class Store:
             )
 
     def add_also_published_at(self, article_id: str, where: str) -> None:
-        with self.db:
+        with self.transaction():
             row = self.db.execute("SELECT also_published_at FROM articles WHERE id = ?", (article_id,)).fetchone()
             if row is None:
                 return
@@ -267,7 +366,7 @@ class Store:
             )
             for article_id, entities, events in items
         ]
-        with self.db:
+        with self.transaction():
             self.db.executemany(
                 "UPDATE articles SET entities = ?, events = ?, tagger = ?, provenance = json_patch(provenance, ?) "
                 "WHERE id = ?",
@@ -292,16 +391,34 @@ class Store:
         sql = "SELECT COUNT(*) FROM articles" + (" WHERE relevant = 1" if relevant_only else "")
         return int(self.db.execute(sql).fetchone()[0])
 
+    # near-duplicate signatures ------------------------------------------------------------------
+    def minhash_signatures(self, num_perm: int) -> Iterator[tuple[str, str, bytes]]:
+        """(article id, scheme, hash values) of every stored article's signature made with ``num_perm``."""
+        rows = self.db.execute(
+            "SELECT m.article_id, m.scheme, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.num_perm = ?",
+            (num_perm,),
+        )
+        for article_id, scheme, blob in rows:
+            yield str(article_id), str(scheme), bytes(blob)
+
+    def put_minhash(self, article_id: str, num_perm: int, scheme: str, signature: bytes) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
+                (article_id, num_perm, scheme, signature),
+            )
+
     # rejects ------------------------------------------------------------------------------------
     def add_reject(self, item: str, stage: str, reason: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO rejects (item, stage, reason, at) VALUES (?,?,?,?)",
                 (item, stage, reason, utc_now()),
             )
 
     def clear_reject(self, item: str, stage: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, stage))
 
     def rejects(self) -> list[dict[str, str]]:
@@ -310,12 +427,12 @@ class Store:
 
     # runs ---------------------------------------------------------------------------------------
     def start_run(self, command: str) -> int:
-        with self.db:
+        with self.transaction():
             cur = self.db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, utc_now()))
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?", (utc_now(), json.dumps(summary), run_id)
             )

@@ -1,0 +1,338 @@
+"""Ingest steps: read → store raw, then extract → clean → relevance → signature → dedup → write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline import __version__
+from pipeline.errors import RejectError
+from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
+from pipeline.runner.base import Pipeline
+from pipeline.runner.step import Outcome, Record, Reject, Skip, Step
+from pipeline.store import Store
+
+EXTRACT_BATCH = 8  # pages per batch sent to a worker: small, so results stream and a kill loses little
+
+
+# reading ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadRecord(Record):
+    raw: RawInput | None = None
+    error: RejectError | None = None
+
+
+class ReadStep(Step):
+    """An input as read from disk: a raw input, or the reason it could not be read."""
+
+    name = "read"
+    stage = "read"
+
+    def process(self, record: ReadRecord) -> Outcome:
+        if record.error is not None:
+            raise record.error
+        return record
+
+
+class StoreRawStep(Step):
+    """Keeps new raw inputs in the store (bytes seen before are not stored twice); records read rejects."""
+
+    name = "store-raw"
+    stage = "read"
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def run(self, records: Iterable[Outcome]) -> Iterator[Outcome]:
+        for outcome in records:
+            if isinstance(outcome, Reject):
+                self.store.add_reject(outcome.key, outcome.stage, outcome.reason)
+                self.stats.rejected[outcome.code] += 1
+                yield outcome
+                continue
+            yield self.guarded(outcome)  # type: ignore[arg-type]
+
+    def process(self, record: ReadRecord) -> Outcome:
+        assert record.raw is not None
+        if self.store.add_raw(record.raw):
+            self.stats.counts["new"] += 1
+        self.store.clear_reject(record.raw.source, "read")
+        return record
+
+
+def read_records(items: Iterable[RawInput | tuple[str, RejectError]]) -> Iterator[ReadRecord]:
+    for item in items:
+        if isinstance(item, tuple):
+            yield ReadRecord(item[0], error=item[1])
+        else:
+            yield ReadRecord(item.source, raw=item)
+
+
+# processing ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PageRecord(Record):
+    """One pending raw input on its way to becoming an article."""
+
+    sha256: str
+    kind: str
+    url: str | None
+    retrieved_at: str
+    data: bytes | None = None  # dropped once extracted: results travel back without the page
+    extracted: Extracted | None = None
+    relevance: float = 0.0
+    text_hash: str = ""
+    signature: bytes = b""  # MinHash hash values (uint64)
+    scheme: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.key
+
+    @classmethod
+    def from_raw(cls, raw: RawInput) -> PageRecord:
+        return cls(raw.source, raw.sha256, raw.kind, raw.url, raw.retrieved_at, raw.data)
+
+
+class ExtractStep(Step):
+    """HTML → article text and metadata (``pipeline.extract``); text dumps pass to the clean step."""
+
+    name = "extract"
+    stage = "extract"
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__()
+        self.timeout_s = timeout_s
+        # True when the runner enforces the time limit itself (it kills a worker that hangs on a page), so the
+        # page is extracted right here instead of being handed to yet another process.
+        self.limited_by_runner = False
+
+    def setup(self) -> None:
+        import trafilatura  # noqa: F401  (warm import: the first page's time limit is for the page)
+
+    def process(self, record: PageRecord) -> Outcome:
+        if record.kind == "text":
+            return record
+        from pipeline.extract import extract_html, extract_html_unlimited
+
+        assert record.data is not None
+        if self.limited_by_runner:
+            record.extracted = extract_html_unlimited(record.data, record.url)
+        else:
+            record.extracted = extract_html(record.data, url=record.url, timeout_s=self.timeout_s)
+        record.data = None
+        return record
+
+
+class CleanStep(Step):
+    """Text dumps → body and metadata (``pipeline.clean``); every record: non-empty text, URL and language."""
+
+    name = "clean"
+    stage = "extract"
+
+    def process(self, record: PageRecord) -> Outcome:
+        from pipeline.language import detect_language
+
+        if record.kind == "text":
+            from pipeline.clean import clean_text_dump
+            from pipeline.ingest import decode_text
+
+            assert record.data is not None
+            record.extracted = clean_text_dump(decode_text(record.data))
+            record.data = None
+        extracted = record.extracted
+        assert extracted is not None
+        if not extracted.text.strip():
+            raise RejectError("empty", "no text left after extraction")
+        if extracted.url is None and record.url:
+            extracted.url = record.url
+        if not extracted.language:
+            extracted.language = detect_language(extracted.text)
+        return record
+
+
+class RelevanceStep(Step):
+    """The surveillance relevance score (``pipeline.relevance``)."""
+
+    name = "relevance"
+    stage = "extract"
+
+    def setup(self) -> None:
+        from pipeline.relevance import relevance_score
+
+        relevance_score("warm up")  # compiles the vocabulary once per worker
+
+    def process(self, record: PageRecord) -> Outcome:
+        from pipeline.relevance import relevance_score
+
+        assert record.extracted is not None
+        record.relevance = round(relevance_score(record.extracted.text, record.extracted.title), 4)
+        return record
+
+
+class SignatureStep(Step):
+    """Exact-copy hash and MinHash signature of the text (``pipeline.dedup``), for the dedup step."""
+
+    name = "signature"
+    stage = "extract"
+
+    def __init__(self, num_perm: int) -> None:
+        super().__init__()
+        self.num_perm = num_perm
+
+    def process(self, record: PageRecord) -> Outcome:
+        from pipeline.dedup import minhash, normalized_text_hash, signature_bytes
+
+        assert record.extracted is not None
+        record.text_hash = normalized_text_hash(record.extracted.text)
+        signature = minhash(record.extracted.text, self.num_perm)
+        record.signature, record.scheme = signature_bytes(signature), str(signature.scheme)
+        return record
+
+
+class DedupStep(Step):
+    """Exact and near-duplicate check against the store, in input order (so every runner agrees)."""
+
+    name = "dedup"
+    stage = "extract"
+
+    def __init__(self, store: Store, threshold: float, num_perm: int) -> None:
+        super().__init__()
+        self.store = store
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.index: Any = None
+
+    def setup(self) -> None:
+        from pipeline.dedup import NearDuplicateIndex
+
+        self.index = NearDuplicateIndex(self.store, self.threshold, self.num_perm)
+
+    def process(self, record: PageRecord) -> Outcome:
+        from pipeline.dedup import signature_from_bytes
+
+        extracted = record.extracted
+        assert extracted is not None
+        new_id = article_id(extracted.url, extracted.text)
+        if extracted.url is None and record.url is None:
+            # a local file edited since it was ingested updates its record instead of becoming a "copy" of it
+            new_id = self.store.article_by_source_path(record.source) or new_id
+        record.meta["article_id"] = new_id
+        duplicate_of = self.store.article_by_text_hash(record.text_hash)
+        signature = signature_from_bytes(record.signature, self.num_perm, record.scheme)
+        record.meta["minhash"] = signature
+        if duplicate_of is None:
+            duplicate_of = self.index.query_signature(signature, exclude=new_id)
+        if duplicate_of is not None and duplicate_of != new_id:
+            record.meta["duplicate_of"] = duplicate_of
+            self.stats.counts["duplicates"] += 1
+        return record
+
+
+class WriteStep(Step):
+    """Writes each outcome to the store, one transaction per record: the article (or the duplicate's place in
+    its original's ``also_published_at``), its signature, the raw input's status; rejects go to the rejects table.
+    """
+
+    name = "write"
+    stage = "extract"
+
+    def __init__(self, store: Store, dedup: DedupStep, threshold: float) -> None:
+        super().__init__()
+        self.store = store
+        self.dedup = dedup
+        self.threshold = threshold
+
+    def run(self, records: Iterable[Outcome]) -> Iterator[Outcome]:
+        for outcome in records:
+            if isinstance(outcome, Reject):
+                self.stats.seen += 1
+                record = outcome.record
+                with self.store.transaction():
+                    self.store.add_reject(outcome.key, outcome.stage, outcome.reason)
+                    if isinstance(record, PageRecord):
+                        self.store.set_raw_status(record.sha256, "rejected")
+                self.stats.rejected[outcome.code] += 1
+            elif isinstance(outcome, Skip):
+                self.stats.seen += 1
+                if isinstance(outcome.record, PageRecord):
+                    self.store.set_raw_status(outcome.record.sha256, "skipped")
+                self.stats.skipped[outcome.code] += 1
+            else:
+                outcome = self.guarded(outcome)
+            yield outcome
+
+    def process(self, record: PageRecord) -> Outcome:
+        extracted = record.extracted
+        assert extracted is not None
+        where = extracted.url or record.source
+        with self.store.transaction():
+            duplicate_of = record.meta.get("duplicate_of")
+            if duplicate_of is not None:
+                self.store.add_also_published_at(duplicate_of, where)
+                self.store.set_raw_status(record.sha256, "duplicate")
+                self.stats.counts["duplicates"] += 1
+            else:
+                article = self.article(record)
+                self.store.upsert_article(article, record.sha256, record.text_hash)
+                self.dedup.index.add_signature(article.id, record.meta["minhash"])
+                self.store.set_raw_status(record.sha256, "extracted")
+                self.stats.counts["accepted"] += 1
+                if not article.relevant:
+                    self.stats.counts["off_topic"] += 1
+            self.store.clear_reject(record.source, "extract")
+        return record
+
+    def article(self, record: PageRecord) -> Article:
+        extracted = record.extracted
+        assert extracted is not None
+        return Article(
+            id=record.meta["article_id"],
+            url=extracted.url,
+            source_path=record.source if record.url is None else None,
+            title=extracted.title,
+            authors=extracted.authors,
+            published=extracted.published,
+            publisher=extracted.publisher,
+            original_publisher=extracted.original_publisher,
+            language=extracted.language,
+            text=extracted.text,
+            relevance=record.relevance,
+            relevant=record.relevance >= self.threshold,
+            entities=[],
+            provenance=Provenance(retrieved_at=record.retrieved_at, sha256=record.sha256, pipeline_version=__version__),
+            description=extracted.description,
+        )
+
+
+def read_pipeline(store: Store) -> Pipeline:
+    return Pipeline("read", map_steps=[], sink_steps=[ReadStep(), StoreRawStep(store)])
+
+
+def extract_pipeline(store: Store, settings: Any) -> Pipeline:
+    """``settings``: :class:`pipeline.config.Settings`."""
+    dedup = DedupStep(store, settings.dedup.near_duplicate_threshold, settings.dedup.num_perm)
+    return Pipeline(
+        "ingest",
+        map_steps=[
+            ExtractStep(settings.ingest.extract_timeout_s),
+            CleanStep(),
+            RelevanceStep(),
+            SignatureStep(settings.dedup.num_perm),
+        ],
+        sink_steps=[dedup, WriteStep(store, dedup, settings.relevance.threshold)],
+        batch_size=EXTRACT_BATCH,
+        item_timeout_s=settings.ingest.extract_timeout_s,
+        timeout_stage="extract",
+    )
+
+
+def pending_records(store: Store) -> Iterator[PageRecord]:
+    for raw in store.pending_raw():
+        yield PageRecord.from_raw(raw)
