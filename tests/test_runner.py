@@ -6,6 +6,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,37 @@ def test_one_outcome_per_record_in_order_and_a_bug_is_a_reject() -> None:
 def test_a_worker_that_hangs_or_dies_costs_only_its_item() -> None:
     got = run_numbers(LocalRunner(2), 20, timeout=1.5, hang=6, crash=13)
     assert got == expected(20, **{"6": "reject:timeout", "13": "reject:worker-died"})
+
+
+@dataclass
+class Payload(Record):
+    data: bytes = b""
+
+
+class Echo(Step):
+    name = "echo"
+    stage = "test"
+
+    def process(self, record: Payload) -> Payload:
+        return Payload(record.key, record.data[::-1])
+
+
+def test_batches_and_results_larger_than_a_pipe_buffer_flow_both_ways() -> None:
+    """Pages go out and results come back at once: neither side may wait on a full pipe for the other."""
+    import threading
+
+    collect = Collect()
+    pipeline = Pipeline("echo", [Echo()], [collect], batch_size=4)
+    records = [Payload(str(i), bytes([i]) * 300_000) for i in range(24)]
+    finished = threading.Event()
+
+    def go() -> None:
+        LocalRunner(2).run(pipeline, records)
+        finished.set()
+
+    threading.Thread(target=go, daemon=True).start()
+    assert finished.wait(120), "the runner is stuck"
+    assert collect.seen == [str(i) for i in range(24)]
 
 
 def articles_snapshot(path: Path) -> list[tuple[object, ...]]:

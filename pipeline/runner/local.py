@@ -16,8 +16,10 @@ import contextlib
 import hashlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -46,19 +48,39 @@ class _Batch:
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
-    send: Connection
+    send_conn: Connection
     receive: Connection
     pipelines: set[str] = field(default_factory=set)
     assigned: deque[_Batch] = field(default_factory=deque)
     last_heard: float = 0.0
     ready: bool = False  # the head batch's steps are set up: the per-item time limit counts
+    outbox: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+    sender: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        # Sending happens in a thread: a batch of pages is larger than a pipe's buffer, and while this process
+        # waits for the worker to read it, the worker may be waiting for this process to read its results.
+        self.sender = threading.Thread(target=self._send_loop, name="survnews-runner-send", daemon=True)
+        self.sender.start()
+
+    def _send_loop(self) -> None:
+        while True:
+            message = self.outbox.get()
+            try:
+                self.send_conn.send(message)
+            except (OSError, ValueError):
+                return  # the worker is gone; the receiving side notices
+            if message is None:
+                return
+
+    def send(self, message: Any) -> None:
+        self.outbox.put(message)
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.send.send(None)
+        self.send(None)
         self.kill(grace_s=2.0)
 
     def kill(self, grace_s: float = 0.0) -> None:
@@ -68,7 +90,10 @@ class _Worker:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
-        for conn in (self.send, self.receive):
+        self.outbox.put(None)
+        if self.sender is not None:
+            self.sender.join(1.0)
+        for conn in (self.send_conn, self.receive):
             conn.close()
 
 
@@ -135,6 +160,8 @@ class LocalRunner(Runner):
     name = "local"
 
     def map(self, pipeline: Pipeline, records: Iterable[Record], stats: RunStats) -> Iterator[Outcome]:
+        for step in pipeline.map_steps:  # this runner enforces the time limit: no second process per item
+            step.limited_by_runner = pipeline.item_timeout_s is not None
         blob = pickle.dumps(pipeline.map_steps)
         key = hashlib.sha256(blob).hexdigest()[:16]
         source = _batches(records, pipeline.batch_size)
@@ -158,9 +185,9 @@ class LocalRunner(Runner):
                     return False
                 batch = got
             if key not in worker.pipelines:
-                worker.send.send(("steps", key, blob))
+                worker.send(("steps", key, blob))
                 worker.pipelines.add(key)
-            worker.send.send(("batch", key, batch.batch_id, batch.records))
+            worker.send(("batch", key, batch.batch_id, batch.records))
             if not worker.assigned:
                 worker.last_heard, worker.ready = time.monotonic(), False
             worker.assigned.append(batch)

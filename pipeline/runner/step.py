@@ -102,6 +102,9 @@ class Step:
     def __init__(self) -> None:
         self.stats = StepStats(self.name)
         self._ready = False
+        # Set by a runner that enforces the pipeline's time limit per item itself (the local runner kills a worker
+        # that hangs): a step may then skip its own guard, e.g. extract a page in-process, not in a child process.
+        self.limited_by_runner = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -109,9 +109,6 @@ class ExtractStep(Step):
     def __init__(self, timeout_s: float) -> None:
         super().__init__()
         self.timeout_s = timeout_s
-        # True when the runner enforces the time limit itself (it kills a worker that hangs on a page), so the
-        # page is extracted right here instead of being handed to yet another process.
-        self.limited_by_runner = False
 
     def setup(self) -> None:
         import trafilatura  # noqa: F401  (warm import: the first page's time limit is for the page)
