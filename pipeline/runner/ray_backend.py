@@ -5,19 +5,21 @@ on a cluster, survnews must be installed on every node and ``[runner] shards`` (
 must be storage the driver can read. Stateful actors (one per worker) set the steps up once, so each holds its
 own spaCy pipeline; every batch of records goes through the same map steps as on the local backend. The
 outcomes are written as Parquet shards (``seq``, pickled outcome), read back sorted by ``seq`` and handed to the
-sink steps in this process, so the records are the same as with the local runner. Records travel in windows of
-``WINDOW_BATCHES`` batches per worker, so memory stays flat on inputs of any size.
+sink steps in this process, so the records are the same as with the local runner. Records travel in windows
+(``WINDOW_RECORDS`` records or ``WINDOW_BYTES`` of pickled records, whichever comes first), so memory stays flat
+on inputs of any size; each window is one Ray dataset, whose actor pool loads the models once.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,8 @@ from pipeline.errors import ConfigError
 from pipeline.runner.base import Pipeline, Runner, RunStats
 from pipeline.runner.step import Outcome, Record, Step, StepStats, run_chain
 
-WINDOW_BATCHES = 16  # batches per worker in one Ray dataset
+WINDOW_RECORDS = 4096
+WINDOW_BYTES = 256 * 1024 * 1024
 
 
 def _ray() -> Any:
@@ -81,25 +84,21 @@ class RayRunner(Runner):
                     logging_level="WARNING",
                     log_to_driver=False,
                 )
-        ray.data.DataContext.get_current().enable_progress_bars = False
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         return ray
 
     def map(self, pipeline: Pipeline, records: Iterable[Record], stats: RunStats) -> Iterator[Outcome]:
         ray = self.connect()
         blob = pickle.dumps(pipeline.map_steps)
-        window = WINDOW_BATCHES * pipeline.batch_size * self.workers
         base = Path(tempfile.mkdtemp(prefix="survnews-ray-", dir=self.shards))
-        source = iter(records)
-        seq = 0
         try:
-            for number in range(sys.maxsize):
-                chunk = list(islice(source, window))
-                if not chunk:
-                    return
-                rows = [{"seq": seq + i, "record": pickle.dumps(r)} for i, r in enumerate(chunk)]
-                seq += len(chunk)
+            for number, rows in enumerate(_windows(records)):
                 folder = base / f"window-{number:06d}"
-                dataset = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // pipeline.batch_size))
+                blocks = min(len(rows), max(2 * self.workers, len(rows) // pipeline.batch_size))
+                dataset = ray.data.from_items(rows, override_num_blocks=blocks)
                 dataset = dataset.map_batches(
                     StepsActor,
                     fn_constructor_args=(blob,),
@@ -108,7 +107,9 @@ class RayRunner(Runner):
                     compute=ray.data.ActorPoolStrategy(size=self.workers),
                     num_cpus=1,
                 )
-                dataset.write_parquet(str(folder))
+                with warnings.catch_warnings():  # "fewer inputs than actors" on a small window is fine
+                    warnings.simplefilter("ignore", UserWarning)
+                    dataset.write_parquet(str(folder))
                 yield from self._merge(folder, stats)
                 shutil.rmtree(folder, ignore_errors=True)
         finally:
@@ -127,3 +128,17 @@ class RayRunner(Runner):
                     stats.add(item)
         for blob in table.column("outcome").to_pylist():
             yield pickle.loads(blob)
+
+
+def _windows(records: Iterable[Record]) -> Iterator[list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    size = 0
+    for seq, record in enumerate(records):
+        blob = pickle.dumps(record)
+        rows.append({"seq": seq, "record": blob})
+        size += len(blob)
+        if len(rows) >= WINDOW_RECORDS or size >= WINDOW_BYTES:
+            yield rows
+            rows, size = [], 0
+    if rows:
+        yield rows
