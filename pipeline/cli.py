@@ -145,11 +145,20 @@ def counts_text(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{key} {n}" for key, n in sorted(counts.items()))
 
 
+def prefiltered_text(counts: Mapping[str, int]) -> str:
+    return f", prefiltered {sum(counts.values())} ({counts_text(counts)})"
+
+
 def print_ingest(summary: IngestSummary) -> None:
     rejected = counts_text(summary.rejected) or "none"
     out.print(
         f"read {summary.read}, new {summary.new}, accepted {summary.accepted}, duplicates {summary.duplicates}, "
-        f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})",
+        f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})"
+        + (
+            f", prefiltered {sum(summary.prefiltered.values())} ({counts_text(summary.prefiltered)})"
+            if summary.prefiltered
+            else ""
+        ),
         highlight=False,
     )
 
@@ -198,17 +207,39 @@ def print_rejects(rejects: list[dict[str, str]], limit: int | None = None) -> No
 @app.command("ingest")
 @handle_errors
 def ingest_cli(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (HTML, text dumps, WARC).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (HTML, text dumps, WARC).", show_default=False)
+    ] = None,
     config: ConfigOption = None,
     store: StoreOption = None,
     workers: WorkersOption = None,
     runner: RunnerOption = None,
+    path_list: Annotated[
+        Path | None, typer.Option("--list", help="File naming inputs one a line (e.g. the WARC files of a crawl).")
+    ] = None,
+    prefilter: Annotated[
+        bool | None,
+        typer.Option("--prefilter/--no-prefilter", help="Pass over off-topic WARC records before extraction."),
+    ] = None,
 ) -> None:
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
     from pipeline.run import ingest_paths
     from pipeline.store import Store
 
     settings = settings_from(config, store, workers, runner)
+    if prefilter is not None:
+        settings.prefilter.enabled = prefilter
+    paths = list(paths or [])
+    if path_list is not None:
+        from pipeline.errors import ConfigError
+        from pipeline.steps.ingest import read_list_file
+
+        try:
+            paths += read_list_file(path_list)
+        except SurvnewsError as exc:
+            raise ConfigError(f"--list: {exc}") from exc
+    if not paths:
+        raise typer.BadParameter("give files or folders, or --list FILE", param_hint="PATHS")
     with Store(settings.store.path) as db, progress_bars() as progress:
         summary = ingest_paths(db, paths, settings, progress)
     print_ingest(summary)

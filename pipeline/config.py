@@ -6,6 +6,7 @@ Every section forbids unknown keys, so a typo is a clear error (exit code 2) rat
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +58,19 @@ class PublishSettings(Section):
     shard_rows: int = Field(default=10_000, gt=0)
 
 
+class PrefilterSettings(Section):
+    """Checks on each WARC record before it is stored or extracted (Common Crawl news: most pages are not ours)."""
+
+    enabled: bool = False
+    allow_domains: list[str] = Field(default_factory=list, description="only these hosts (and subdomains)")
+    deny_domains: list[str] = Field(default_factory=list, description="never these hosts (and subdomains)")
+    since: date | None = Field(default=None, description="crawled on or after (WARC-Date)")
+    until: date | None = Field(default=None, description="crawled on or before (WARC-Date)")
+    languages: list[str] = Field(default_factory=list, description="declared page language (<html lang>)")
+    keywords: bool = Field(default=True, description="a taxonomy term or strong context word in the raw HTML")
+    keep_warc_bytes: bool = Field(default=False, description="copy WARC records into the store too")
+
+
 class RunnerSettings(Section):
     # local: worker processes on this machine; ray: a Ray cluster (``address``; none starts one locally)
     backend: Literal["local", "ray"] = "local"
@@ -75,6 +89,7 @@ class Settings(Section):
     annotate: LabelStudioSettings = Field(default_factory=LabelStudioSettings)
     sources: list[dict[str, Any]] = Field(default_factory=list)
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    prefilter: PrefilterSettings = Field(default_factory=PrefilterSettings)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

@@ -67,7 +67,7 @@ from pipeline.sources import (
     parse_sources,
     source_label,
 )
-from pipeline.store import Store, utc_now
+from pipeline.store import RawLocation, Store, utc_now
 from pipeline.warc import WarcArchive
 
 if TYPE_CHECKING:
@@ -417,6 +417,7 @@ class Crawler:
         folder = warc_dir or settings.warc_dir or store.path.parent / "warc"
         self.archive = WarcArchive(folder, settings.warc_max_file_bytes) if settings.warc else None
         self.fetcher: Fetcher | None = None
+        self._kept_at: dict[int, RawLocation] = {}  # WARC location of each kept exchange, by id, until stored
 
     # setup ----------------------------------------------------------------------------------------------------
     def seed(self, sources: Sequence[AnySource], *, recrawl: bool = False, retry_rejected: bool = False) -> None:
@@ -592,7 +593,8 @@ class Crawler:
 
     def _keep(self, exchange: Exchange) -> None:
         if self.archive is not None:
-            self.archive.write(exchange)
+            path, offset = self.archive.write(exchange)
+            self._kept_at[id(exchange)] = RawLocation(str(path), offset)
 
     async def _rules(self, host: Host) -> RobotsRules:
         async with host.lock:
@@ -729,7 +731,9 @@ class Crawler:
         self._filter_page(item, body)
         raw = RawInput(source=final_url, data=body, kind="html", url=final_url, retrieved_at=exchange.fetched_at)
         self.frontier.mark_storing(item.url, raw.sha256, final_url)
-        if self.store.add_raw(raw):
+        # provenance: the URL asked for, the source that listed it, and the WARC record the page is kept in
+        where = self._kept_at.pop(id(exchange), None)
+        if self.store.add_raw(raw, warc=where, fetched_url=item.url, found_by=item.source):
             self.summary.pages_stored += 1
         else:
             self.summary.pages_unchanged += 1

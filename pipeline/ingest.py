@@ -38,7 +38,7 @@ class IngestSummary:
     duplicates: int = 0
     off_topic: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-
+    prefiltered: Counter[str] = field(default_factory=Counter)  # WARC records passed over before extraction
     runs: list[RunStats] = field(default_factory=list)  # the runner's counters, per pipeline and step
 
     def merge(self, other: IngestSummary) -> None:
@@ -48,13 +48,18 @@ class IngestSummary:
         self.duplicates += other.duplicates
         self.off_topic += other.off_topic
         self.rejected.update(other.rejected)
+        self.prefiltered.update(other.prefiltered)
         self.runs.extend(other.runs)
 
     @classmethod
     def from_read_stats(cls, stats: RunStats) -> IngestSummary:
         read = stats.counts("read")
         return cls(
-            read=read.seen, new=stats.counts("store-raw").counts["new"], rejected=Counter(read.rejected), runs=[stats]
+            read=read.seen,
+            new=stats.counts("store-raw").counts["new"],
+            rejected=Counter(read.rejected),
+            prefiltered=Counter(stats.counts("prefilter").skipped),
+            runs=[stats],
         )
 
     @classmethod
@@ -164,7 +169,7 @@ def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> Inges
     from pipeline.steps.ingest import read_pipeline, read_records
 
     # reading is disk-bound and writes every item: it runs here, next to the store
-    stats = InProcessRunner().run(read_pipeline(store), read_records(read_inputs(paths, settings.ingest.max_bytes)))
+    stats = InProcessRunner().run(read_pipeline(store, settings), read_records(paths, settings.ingest.max_bytes))
     return IngestSummary.from_read_stats(stats)
 
 

@@ -135,3 +135,21 @@ def relevance_score(text: str, title: str | None = None) -> float:
     body /= math.sqrt(max(1.0, words / REFERENCE_WORDS))
     heading = 2.0 * _evidence(title, vocab) if title else 0.0
     return round(1.0 - math.exp(-(body + heading) / SCALE), 4)
+
+
+@lru_cache(maxsize=2)
+def topic_prefilter(path: str | None = None) -> re.Pattern[str]:
+    """One pattern that finds any taxonomy term or strong context word: a page with none of them cannot reach
+    the relevance threshold on its own words, so a prefilter may pass it over before extraction (CC-NEWS)."""
+    taxonomy = read_json(Path(path) if path else TAXONOMY_PATH)
+    insensitive: list[str] = list(taxonomy.get("context_terms", {}).get("strong", []))
+    sensitive: list[str] = []
+    for spec in taxonomy["categories"].values():
+        for term in spec.get("terms", []):
+            insensitive.extend(term_variants(term))
+        sensitive.extend(spec.get("case_sensitive", []))
+    folded = _alternation(insensitive, re.IGNORECASE).pattern
+    if not sensitive:
+        return re.compile(folded, re.IGNORECASE)
+    exact = _alternation(sensitive).pattern
+    return re.compile(f"(?i:{folded})|{exact}")

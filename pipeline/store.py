@@ -11,6 +11,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,15 @@ CREATE TABLE IF NOT EXISTS gold_annotations (
 CREATE INDEX IF NOT EXISTS gold_annotations_article ON gold_annotations(article_id);
 """
 
+# A raw input read from a WARC file keeps its bytes there (raw.data is empty, the record is read again at
+# warc_offset when needed); a crawled page keeps them in both, and where it came from.
+RAW_PROVENANCE = """
+ALTER TABLE raw ADD COLUMN warc_path TEXT;
+ALTER TABLE raw ADD COLUMN warc_offset INTEGER;
+ALTER TABLE raw ADD COLUMN fetched_url TEXT;   -- the URL asked for (raw.url is where it was found after redirects)
+ALTER TABLE raw ADD COLUMN found_by TEXT;      -- the source that listed it: a feed, a sitemap, a URL list
+"""
+
 # The store's schema, owned here: migration N brings a store at user_version N-1 to N. Append, never edit a
 # released migration. Migration 1 is the schema of stores made before migrations existed (user_version 0), so
 # those upgrade in place.
@@ -150,9 +160,18 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("minhashes: near-duplicate signatures (dedup)", MINHASH_SCHEMA),
     ("frontier, http_cache, robots: crawl state", CRAWL_SCHEMA),
     ("gold_annotations: annotations pulled from Label Studio", GOLD_SCHEMA),
+    ("raw: WARC file + offset instead of the bytes, fetched URL and finding source", RAW_PROVENANCE),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawLocation:
+    """Where a raw input's bytes are: a WARC file and the offset of its record."""
+
+    path: str
+    offset: int
 
 
 class StoreError(SurvnewsError):
@@ -219,14 +238,75 @@ class Store:
         self.close()
 
     # raw inputs ---------------------------------------------------------------------------------
-    def add_raw(self, raw: RawInput) -> bool:
-        """Keep a raw input; False when the same bytes were stored before."""
+    def add_raw(
+        self,
+        raw: RawInput,
+        *,
+        warc: RawLocation | None = None,
+        keep_bytes: bool = True,
+        fetched_url: str | None = None,
+        found_by: str | None = None,
+    ) -> bool:
+        """Keep a raw input; False when the same bytes were stored before.
+
+        ``warc``: where the bytes are kept in a WARC file; with ``keep_bytes=False`` they are not copied here.
+        """
+        if not keep_bytes and warc is None:
+            raise ValueError("a raw input without its bytes needs their WARC location")
         with self.transaction():
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at) VALUES (?,?,?,?,?,?)",
-                (raw.sha256, raw.source, raw.url, raw.kind, raw.data, raw.retrieved_at or utc_now()),
+                "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at, warc_path, warc_offset, "
+                "fetched_url, found_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    raw.sha256,
+                    raw.source,
+                    raw.url,
+                    raw.kind,
+                    raw.data if keep_bytes else b"",
+                    raw.retrieved_at or utc_now(),
+                    None if warc is None else warc.path,
+                    None if warc is None else warc.offset,
+                    fetched_url,
+                    found_by,
+                ),
             )
         return cur.rowcount == 1
+
+    def pending_raw_refs(self) -> Iterator[tuple[str, RawInput, RawLocation | None]]:
+        """Like :meth:`pending_raw`: (sha256, input, WARC location); an input whose bytes are kept in its WARC
+        file only has empty ``data`` (and then ``sha256`` is the key, not ``input.sha256``)."""
+        rows = self.db.execute("SELECT sha256 FROM raw WHERE status = 'pending' ORDER BY rowid").fetchall()
+        for row in rows:
+            item = self.db.execute(
+                "SELECT sha256, source, url, kind, data, retrieved_at, warc_path, warc_offset FROM raw "
+                "WHERE sha256 = ?",
+                (row["sha256"],),
+            ).fetchone()
+            raw = RawInput(
+                source=item["source"],
+                data=bytes(item["data"]),
+                kind=item["kind"],
+                url=item["url"],
+                retrieved_at=item["retrieved_at"],
+            )
+            where = None if item["warc_path"] is None else RawLocation(item["warc_path"], int(item["warc_offset"]))
+            yield str(item["sha256"]), raw, where
+
+    def raw_provenance(self, sha256: str) -> dict[str, Any] | None:
+        """Where a raw input came from: source, URL, fetched URL, finding source, WARC file and offset."""
+        row = self.db.execute(
+            "SELECT source, url, fetched_url, found_by, warc_path, warc_offset, retrieved_at FROM raw WHERE sha256 = ?",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def set_raw_location(self, sha256: str, warc: RawLocation) -> None:
+        """Record where a stored raw input's bytes are also kept (a crawl's WARC)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE raw SET warc_path = ?, warc_offset = ? WHERE sha256 = ? AND warc_path IS NULL",
+                (warc.path, warc.offset, sha256),
+            )
 
     def pending_raw(self) -> Iterator[RawInput]:
         """Raw inputs not yet extracted or rejected, oldest first, streamed."""

@@ -35,13 +35,16 @@ _FRAMING_HEADERS = {"transfer-encoding"}
 # reading --------------------------------------------------------------------------------------------------------
 
 
-def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawInput | tuple[str, RejectError]]:
+def iter_warc_items(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, offsets: list[int] | None = None
+) -> Iterator[RawInput | tuple[str, RejectError]]:
     """HTML response records of a WARC or WARC.gz file as raw inputs; unusable HTML records as (uri, reject).
 
     Only ``response`` records with HTTP status 200 and an HTML content type are read (request, metadata, revisit
     records, redirects and other types are passed over silently). Content-Encoding is undone. A record over
     ``max_bytes`` is rejected unread past the limit. A file that is not WARC raises RejectError(not-warc); a
     corrupt or cut-off tail ends the iteration with a (path, reject) item after every good record.
+    ``offsets``: the file offset of each raw input's record is appended to it just before the input is yielded.
     """
     try:
         handle: IO[bytes] = path.open("rb")
@@ -55,7 +58,8 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         try:
             # check_digests: a record cut off or damaged inside (its payload digest does not match) is not
             # passed on as if it were the whole page
-            for record in ArchiveIterator(handle, check_digests="raise"):
+            archive = ArchiveIterator(handle, check_digests="raise")
+            for record in archive:
                 seen += 1
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
@@ -82,6 +86,8 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
                 if len(data) > max_bytes:
                     yield (uri, RejectError("too-large", f"over the {max_bytes:,}-byte limit"))
                     continue
+                if offsets is not None:
+                    offsets.append(archive.get_record_offset())
                 yield RawInput(
                     source=uri,
                     data=data,
@@ -91,6 +97,25 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
                 )
         except Exception as exc:  # ArchiveLoadFailed, zlib.error, EOFError, ... from a damaged or cut-off file
             yield (str(path), RejectError("bad-warc", f"WARC damaged after {seen} records: {_one_line(exc)}"))
+
+
+def read_warc_record(path: str | Path, offset: int, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The payload of the record at ``offset`` (kept there by an ingest that did not copy it into the store)."""
+    file = Path(path)
+    if not file.is_file():
+        raise RejectError("missing", f"WARC file {path} is gone")
+    with file.open("rb") as handle:
+        handle.seek(offset)
+        try:
+            record = next(iter(ArchiveIterator(handle)), None)
+            if record is None:
+                raise RejectError("bad-warc", f"no WARC record at offset {offset} of {path}")
+            data = record.content_stream().read(max_bytes + 1)
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as exc:
+            raise RejectError("bad-warc", f"WARC record at offset {offset} of {path}: {_one_line(exc)}") from exc
+    if len(data) > max_bytes:
+        raise RejectError("too-large", f"over the {max_bytes:,}-byte limit")
+    return bytes(data)
 
 
 def _starts_like_warc(head: bytes) -> bool:
@@ -167,8 +192,11 @@ class WarcArchive:
         self.files.append(path)
         return self._writer
 
-    def write(self, exchange: Exchange) -> None:
-        """Keep one exchange: a request record and its response record, concurrent-to each other."""
+    def write(self, exchange: Exchange) -> tuple[Path, int]:
+        """Keep one exchange: a request record and its response record, concurrent-to each other.
+
+        Returns the file and offset of the response record (provenance of what is stored from it).
+        """
         writer = self._open()
         request_line = f"{exchange.method} {_request_target(exchange.url)} HTTP/1.1"
         request_headers = StatusAndHeaders(request_line, exchange.request_headers, is_http_request=True)
@@ -196,11 +224,13 @@ class WarcArchive:
         )
         request.rec_headers.replace_header("WARC-Date", exchange.fetched_at)
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+        assert self._handle is not None
+        offset = self._handle.tell()
         writer.write_record(response)
         writer.write_record(request)
-        assert self._handle is not None
         self._handle.flush()  # a kill -9 loses at most the record being written
         self.records += 1
+        return self.files[-1], offset
 
     def close(self) -> None:
         if self._handle is not None:

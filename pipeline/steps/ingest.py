@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
@@ -11,7 +13,7 @@ from pipeline.errors import RejectError
 from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
 from pipeline.runner.base import Pipeline
 from pipeline.runner.step import Outcome, Record, Reject, Skip, Step
-from pipeline.store import Store
+from pipeline.store import RawLocation, Store
 
 EXTRACT_BATCH = 8  # pages per batch sent to a worker: small, so results stream and a kill loses little
 
@@ -23,6 +25,7 @@ EXTRACT_BATCH = 8  # pages per batch sent to a worker: small, so results stream 
 class ReadRecord(Record):
     raw: RawInput | None = None
     error: RejectError | None = None
+    warc: RawLocation | None = None  # the record's place when read from a WARC file
 
 
 class ReadStep(Step):
@@ -43,33 +46,124 @@ class StoreRawStep(Step):
     name = "store-raw"
     stage = "read"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keep_warc_bytes: bool = False) -> None:
         super().__init__()
         self.store = store
+        self.keep_warc_bytes = keep_warc_bytes
 
     def run(self, records: Iterable[Outcome]) -> Iterator[Outcome]:
         for outcome in records:
+            if isinstance(outcome, Skip):
+                self.stats.skipped[outcome.code] += 1
+                yield outcome
+                continue
             if isinstance(outcome, Reject):
                 self.store.add_reject(outcome.key, outcome.stage, outcome.reason)
                 self.stats.rejected[outcome.code] += 1
                 yield outcome
                 continue
-            yield self.guarded(outcome)  # type: ignore[arg-type]
+            yield self.guarded(outcome)
 
     def process(self, record: ReadRecord) -> Outcome:
         assert record.raw is not None
-        if self.store.add_raw(record.raw):
+        keep = self.keep_warc_bytes or record.warc is None
+        if self.store.add_raw(record.raw, warc=record.warc, keep_bytes=keep):
             self.stats.counts["new"] += 1
         self.store.clear_reject(record.raw.source, "read")
         return record
 
 
-def read_records(items: Iterable[RawInput | tuple[str, RejectError]]) -> Iterator[ReadRecord]:
-    for item in items:
-        if isinstance(item, tuple):
-            yield ReadRecord(item[0], error=item[1])
-        else:
-            yield ReadRecord(item.source, raw=item)
+class PrefilterStep(Step):
+    """Passes over WARC records that cannot be ours before they are stored or extracted: outside the allowed
+    domains, crawled outside the date window, declared in another language, or without a single taxonomy term
+    or strong context word in the raw HTML. Local files are always read (someone chose them)."""
+
+    name = "prefilter"
+    stage = "read"
+
+    def __init__(self, settings: Any) -> None:
+        """``settings``: :class:`pipeline.config.PrefilterSettings`."""
+        super().__init__()
+        self.allow = [d.lower().strip(".") for d in settings.allow_domains]
+        self.deny = [d.lower().strip(".") for d in settings.deny_domains]
+        self.since = settings.since.isoformat() if settings.since else None
+        self.until = settings.until.isoformat() if settings.until else None
+        self.languages = {lang.lower() for lang in settings.languages}
+        self.keywords = bool(settings.keywords)
+
+    def process(self, record: ReadRecord) -> Outcome:
+        raw = record.raw
+        if record.error is not None or raw is None or record.warc is None:
+            return record
+        from pipeline.fetch import host_of
+
+        host = host_of(raw.url or raw.source)
+        if self.allow and not _in_domains(host, self.allow):
+            return self.skip(record, "domain")
+        if self.deny and _in_domains(host, self.deny):
+            return self.skip(record, "domain")
+        day = (raw.retrieved_at or "")[:10]
+        if day and ((self.since and day < self.since) or (self.until and day > self.until)):
+            return self.skip(record, "date")
+        if self.languages:
+            declared = _DECLARED_LANGUAGE.search(raw.data[:4096])
+            if declared and declared.group(1).decode("ascii", "ignore").lower().split("-")[0] not in self.languages:
+                return self.skip(record, "language")
+        if self.keywords:
+            from pipeline.relevance import topic_prefilter
+
+            if not topic_prefilter().search(raw.data.decode("utf-8", errors="replace")):
+                return self.skip(record, "keyword")
+        return record
+
+
+_DECLARED_LANGUAGE = re.compile(rb"""<html[^>]{0,400}?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I)
+
+
+def _in_domains(host: str, domains: list[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def read_records(paths: Iterable[Path], max_bytes: int) -> Iterator[ReadRecord]:
+    """Raw inputs from files and folders; WARC records with their file and offset."""
+    from pipeline.ingest import WARC_SUFFIXES, iter_paths, read_inputs
+
+    for path in iter_paths(paths):
+        if path.name.lower().endswith(WARC_SUFFIXES):
+            yield from _warc_records(path, max_bytes)
+            continue
+        for item in read_inputs([path], max_bytes):
+            if isinstance(item, tuple):
+                yield ReadRecord(item[0], error=item[1])
+            else:
+                yield ReadRecord(item.source, raw=item)
+
+
+def _warc_records(path: Path, max_bytes: int) -> Iterator[ReadRecord]:
+    from pipeline.warc import iter_warc_items
+
+    offsets: list[int] = []
+    where = str(path.resolve())
+    try:
+        for item in iter_warc_items(path, max_bytes, offsets=offsets):
+            if isinstance(item, tuple):
+                yield ReadRecord(item[0], error=item[1])
+            else:
+                yield ReadRecord(item.source, raw=item, warc=RawLocation(where, offsets.pop()))
+    except RejectError as exc:
+        yield ReadRecord(str(path), error=exc)
+    except Exception as exc:  # a corrupt archive must not stop the run
+        yield ReadRecord(str(path), error=RejectError("bad-warc", f"unreadable WARC: {type(exc).__name__}: {exc}"))
+
+
+def read_list_file(path: Path) -> list[Path]:
+    """Paths from a list file: one a line, relative to the list's folder; blank lines and ``#`` comments skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RejectError("unreadable", f"{path}: cannot read the list: {exc}") from exc
+    found = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [p if p.is_absolute() else path.parent / p for p in map(Path, found)]
 
 
 # processing ------------------------------------------------------------------------------------------------------
@@ -84,6 +178,7 @@ class PageRecord(Record):
     url: str | None
     retrieved_at: str
     data: bytes | None = None  # dropped once extracted: results travel back without the page
+    warc: RawLocation | None = None  # where the page is when its bytes were not copied into the store
     extracted: Extracted | None = None
     relevance: float = 0.0
     text_hash: str = ""
@@ -96,8 +191,9 @@ class PageRecord(Record):
         return self.key
 
     @classmethod
-    def from_raw(cls, raw: RawInput) -> PageRecord:
-        return cls(raw.source, raw.sha256, raw.kind, raw.url, raw.retrieved_at, raw.data)
+    def from_raw(cls, raw: RawInput, warc: RawLocation | None = None, sha256: str | None = None) -> PageRecord:
+        data = raw.data if raw.data or warc is None else None  # None: read it from the WARC file
+        return cls(raw.source, sha256 or raw.sha256, raw.kind, raw.url, raw.retrieved_at, data, warc)
 
 
 class ExtractStep(Step):
@@ -118,6 +214,10 @@ class ExtractStep(Step):
             return record
         from pipeline.extract import extract_html, extract_html_unlimited
 
+        if record.data is None and record.warc is not None:  # kept in its WARC file, not in the store
+            from pipeline.warc import read_warc_record
+
+            record.data = read_warc_record(record.warc.path, record.warc.offset)
         assert record.data is not None
         if self.limited_by_runner:
             record.extracted = extract_html_unlimited(record.data, record.url)
@@ -308,8 +408,13 @@ class WriteStep(Step):
         )
 
 
-def read_pipeline(store: Store) -> Pipeline:
-    return Pipeline("read", map_steps=[], sink_steps=[ReadStep(), StoreRawStep(store)])
+def read_pipeline(store: Store, settings: Any) -> Pipeline:
+    """``settings``: :class:`pipeline.config.Settings`."""
+    steps: list[Step] = [ReadStep()]
+    if settings.prefilter.enabled:
+        steps.append(PrefilterStep(settings.prefilter))
+    steps.append(StoreRawStep(store, settings.prefilter.keep_warc_bytes))
+    return Pipeline("read", map_steps=[], sink_steps=steps)
 
 
 def extract_pipeline(store: Store, settings: Any) -> Pipeline:
@@ -331,5 +436,5 @@ def extract_pipeline(store: Store, settings: Any) -> Pipeline:
 
 
 def pending_records(store: Store) -> Iterator[PageRecord]:
-    for raw in store.pending_raw():
-        yield PageRecord.from_raw(raw)
+    for sha256, raw, warc in store.pending_raw_refs():
+        yield PageRecord.from_raw(raw, warc, sha256)
