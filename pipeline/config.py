@@ -68,6 +68,7 @@ class PrefilterSettings(Section):
     until: date | None = Field(default=None, description="crawled on or before (WARC-Date)")
     languages: list[str] = Field(default_factory=list, description="declared page language (<html lang>)")
     keywords: bool = Field(default=True, description="a taxonomy term or strong context word in the raw HTML")
+    keywords_context: bool = Field(default=True, description="strong context words count (false: technology terms)")
     keep_warc_bytes: bool = Field(default=False, description="copy WARC records into the store too")
 
 

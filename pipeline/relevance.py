@@ -137,12 +137,17 @@ def relevance_score(text: str, title: str | None = None) -> float:
     return round(1.0 - math.exp(-(body + heading) / SCALE), 4)
 
 
-@lru_cache(maxsize=2)
-def topic_prefilter(path: str | None = None) -> re.Pattern[str]:
+@lru_cache(maxsize=4)
+def topic_prefilter(path: str | None = None, *, with_context: bool = True) -> re.Pattern[str]:
     """One pattern that finds any taxonomy term or strong context word: a page with none of them cannot reach
-    the relevance threshold on its own words, so a prefilter may pass it over before extraction (CC-NEWS)."""
+    the relevance threshold on its own words, so a prefilter may pass it over before extraction (CC-NEWS).
+
+    ``with_context=False``: technology terms only, a tighter filter (cookie banners say "privacy" and
+    "tracking" on most pages) that loses stories naming no technology.
+    """
     taxonomy = read_json(Path(path) if path else TAXONOMY_PATH)
-    insensitive: list[str] = list(taxonomy.get("context_terms", {}).get("strong", []))
+    strong = list(taxonomy.get("context_terms", {}).get("strong", [])) if with_context else []
+    insensitive: list[str] = strong
     sensitive: list[str] = []
     for spec in taxonomy["categories"].values():
         for term in spec.get("terms", []):

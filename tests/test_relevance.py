@@ -70,3 +70,14 @@ def test_trie_pattern_matches_exactly_what_the_flat_alternation_matched() -> Non
         trie = _alternation(terms, flags)
         for text in texts:
             assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_topic_prefilter_finds_what_can_make_a_page_relevant() -> None:
+    from pipeline.relevance import topic_prefilter
+
+    banner = "We use cookies for tracking. Read our privacy policy."
+    assert topic_prefilter().search(banner)  # strong context words count by default
+    assert not topic_prefilter(with_context=False).search(banner)
+    assert topic_prefilter(with_context=False).search("<p>Police bought FACIAL RECOGNITION cameras</p>")
+    assert not topic_prefilter().search(SPORTS)
+    assert relevance_score(SURVEILLANCE) >= 0.3 and topic_prefilter().search(SURVEILLANCE)

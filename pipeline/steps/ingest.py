@@ -90,6 +90,7 @@ class PrefilterStep(Step):
         self.until = settings.until.isoformat() if settings.until else None
         self.languages = {lang.lower() for lang in settings.languages}
         self.keywords = bool(settings.keywords)
+        self.with_context = bool(settings.keywords_context)
 
     def process(self, record: ReadRecord) -> Outcome:
         raw = record.raw
@@ -112,7 +113,7 @@ class PrefilterStep(Step):
         if self.keywords:
             from pipeline.relevance import topic_prefilter
 
-            if not topic_prefilter().search(raw.data.decode("utf-8", errors="replace")):
+            if not topic_prefilter(with_context=self.with_context).search(raw.data.decode("utf-8", errors="replace")):
                 return self.skip(record, "keyword")
         return record
 
