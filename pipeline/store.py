@@ -196,7 +196,7 @@ class Store:
         self._depth = 0  # nesting of transaction()
         self.migrated: list[str] = self._migrate()
         if existed and self.migrated:  # said once: the next open has nothing left to apply
-            LOG.warning("store %s upgraded in place: migration %s", self.path, "; ".join(self.migrated))
+            LOG.warning("store %s upgraded in place, migrations applied: %s", self.path, "; ".join(self.migrated))
 
     def _migrate(self) -> list[str]:
         """Apply the migrations this store lacks, each in its own transaction; return their descriptions."""

@@ -233,9 +233,10 @@ class LocalRunner(Runner):
             workers = _POOL.take(self.workers)
             while True:
                 limit = AHEAD_BATCHES * pipeline.batch_size * len(workers)
-                for worker in workers:
-                    while len(worker.assigned) < INFLIGHT and len(results) < limit and assign(worker):
-                        pass
+                for depth in range(1, INFLIGHT + 1):  # round-robin: every worker gets a batch before any gets two
+                    for worker in workers:
+                        if len(worker.assigned) < depth and len(results) < limit:
+                            assign(worker)
                 busy = [w for w in workers if w.assigned]
                 if not busy and not retry and exhausted:
                     break

@@ -136,7 +136,7 @@ def tag_pipeline(store: Store, model: str, batch_size: int, tagger: str, provena
         "tag",
         map_steps=[TagStep(model, batch_size)],
         sink_steps=[WriteTagsStep(store, tagger, provenance)],
-        batch_size=max(batch_size, TAG_COMMIT_ROWS),
+        batch_size=batch_size,  # texts per batch sent to a worker (nlp.pipe runs over each)
         item_timeout_s=None,
         timeout_stage="tag",
     )
