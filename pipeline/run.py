@@ -71,8 +71,13 @@ def ingest_paths(
     store: Store, paths: list[Path], settings: Settings, progress: Progress = no_progress
 ) -> IngestSummary:
     """Read local files/folders into the store and process every pending raw input."""
+    from pipeline.runner import make_runner
+    from pipeline.steps.ingest import extract_pipeline
+
+    runner = make_runner(settings)
+    runner.warm_up(extract_pipeline(store, settings))  # workers load their models while the inputs are read
     summary = add_inputs(store, paths, settings)
-    summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw())))
+    summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw()), runner=runner))
     return summary
 
 

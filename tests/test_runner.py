@@ -189,3 +189,9 @@ def test_light_identity_matches_the_loaded_pipeline() -> None:
 
     for model in ("blank", "survnews_base"):
         assert tagger_identity(model) == pipeline_identity(load_tagger(model))
+
+
+def test_workers_keep_a_few_pipelines_and_get_the_others_sent_again() -> None:
+    runner = LocalRunner(1)
+    for bad in (1, 2, 3, 1, 3, 2):  # more step lists than a worker keeps, in an order that evicts each
+        assert run_numbers(runner, 8, bad=bad) == expected(8, **{str(bad): "reject:failed"})

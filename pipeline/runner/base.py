@@ -76,6 +76,9 @@ class Runner:
         """Outcomes of the map steps, one per record, in input order; map-step counters go into ``stats``."""
         raise NotImplementedError
 
+    def warm_up(self, pipeline: Pipeline) -> None:
+        """Get ready to run ``pipeline`` (start workers, load models) without waiting; optional."""
+
     def run(self, pipeline: Pipeline, records: Iterable[Record], advance: Advance | None = None) -> RunStats:
         started = time.perf_counter()
         stats = RunStats(pipeline.name, self.name, self.workers)

@@ -30,10 +30,12 @@ from typing import Any
 from pipeline.errors import SurvnewsError
 from pipeline.runner.base import Pipeline, Runner, RunStats
 from pipeline.runner.step import Outcome, Record, Reject
+from pipeline.runner.worker import KEPT_PIPELINES
 
 INFLIGHT = 2  # batches queued per worker: one being worked on, one waiting in the pipe
 START_TIMEOUT_S = 300.0  # a worker's start and model loading, before the per-item limit counts
 AHEAD_BATCHES = 8  # per worker: how far results may run ahead of the oldest unfinished item
+WARM_UP = -1  # id of the empty batch that makes a worker set its steps up ahead of time
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -50,7 +52,8 @@ class _Worker:
     process: subprocess.Popen[bytes]
     send_conn: Connection
     receive: Connection
-    pipelines: set[str] = field(default_factory=set)
+    # the step lists the worker holds, oldest first, mirroring its own eviction (worker.KEPT_PIPELINES)
+    pipelines: list[str] = field(default_factory=list)
     assigned: deque[_Batch] = field(default_factory=deque)
     last_heard: float = 0.0
     ready: bool = False  # the head batch's steps are set up: the per-item time limit counts
@@ -75,6 +78,14 @@ class _Worker:
 
     def send(self, message: Any) -> None:
         self.outbox.put(message)
+
+    def install(self, key: str, blob: bytes) -> None:
+        """Send the pipeline's steps unless the worker holds them (it keeps the last ``KEPT_PIPELINES``)."""
+        if key in self.pipelines:
+            return
+        self.send(("steps", key, blob))
+        self.pipelines.append(key)
+        del self.pipelines[:-KEPT_PIPELINES]
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -159,11 +170,26 @@ class LocalRunner(Runner):
 
     name = "local"
 
-    def map(self, pipeline: Pipeline, records: Iterable[Record], stats: RunStats) -> Iterator[Outcome]:
+    @staticmethod
+    def _steps_blob(pipeline: Pipeline) -> tuple[str, bytes]:
         for step in pipeline.map_steps:  # this runner enforces the time limit: no second process per item
             step.limited_by_runner = pipeline.item_timeout_s is not None
         blob = pickle.dumps(pipeline.map_steps)
-        key = hashlib.sha256(blob).hexdigest()[:16]
+        return hashlib.sha256(blob).hexdigest()[:16], blob
+
+    def warm_up(self, pipeline: Pipeline) -> None:
+        """Start the workers and set the pipeline's steps up (imports, models) while this process does something
+        else, e.g. reads the inputs; the next :meth:`run` of the same pipeline finds them ready."""
+        key, blob = self._steps_blob(pipeline)
+        for worker in _POOL.take(self.workers):
+            worker.install(key, blob)
+            if not worker.assigned:
+                worker.last_heard, worker.ready = time.monotonic(), False
+            worker.send(("batch", key, WARM_UP, []))  # an empty batch: set-up only
+            worker.assigned.append(_Batch(WARM_UP, [], []))
+
+    def map(self, pipeline: Pipeline, records: Iterable[Record], stats: RunStats) -> Iterator[Outcome]:
+        key, blob = self._steps_blob(pipeline)
         source = _batches(records, pipeline.batch_size)
         retry: deque[_Batch] = deque()
         results: dict[int, Outcome] = {}
@@ -184,9 +210,7 @@ class LocalRunner(Runner):
                     exhausted = True
                     return False
                 batch = got
-            if key not in worker.pipelines:
-                worker.send(("steps", key, blob))
-                worker.pipelines.add(key)
+            worker.install(key, blob)
             worker.send(("batch", key, batch.batch_id, batch.records))
             if not worker.assigned:
                 worker.last_heard, worker.ready = time.monotonic(), False
@@ -238,8 +262,8 @@ class LocalRunner(Runner):
                         if len(worker.assigned) < depth and len(results) < limit:
                             assign(worker)
                 busy = [w for w in workers if w.assigned]
-                if not busy and not retry and exhausted:
-                    break
+                if exhausted and not retry and all(b.batch_id == WARM_UP for w in busy for b in w.assigned):
+                    break  # done; a warm-up still running is no reason to wait (the next run handles its replies)
                 now = time.monotonic()
                 deadline = min((self._deadline(w, pipeline) for w in busy), default=float("inf"))
                 timeout = None if deadline == float("inf") else max(0.0, deadline - now)

@@ -39,8 +39,7 @@ def main(read_fd: int, write_fd: int) -> None:
             return
         if message[0] == "steps":
             _, key, blob = message
-            pipelines[key] = pickle.loads(blob)
-            pipelines.move_to_end(key)
+            pipelines[key] = pickle.loads(blob)  # the parent sends a key only when it is not held (its mirror)
             while len(pipelines) > KEPT_PIPELINES:
                 _, old = pipelines.popitem(last=False)
                 for step in old:
