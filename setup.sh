@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+.venv/bin/python -m pip install --quiet -e ".[dev,ray]"
 
 # The shipped base pipeline must load offline; fail the setup loudly if it does not.
 .venv/bin/python -c "from pipeline.tag import load_tagger; nlp = load_tagger('survnews_base'); print('spaCy pipeline:', nlp.meta.get('name'), nlp.meta.get('version'), nlp.pipe_names)"

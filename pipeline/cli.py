@@ -16,20 +16,50 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from pipeline import __version__
-from pipeline.config import DEFAULT_CONFIG_NAME, LOCAL_SAMPLES, Settings, load_settings, settings_to_toml
 from pipeline.errors import ConfigError, StrictError, SurvnewsError
-from pipeline.ingest import IngestSummary
-from pipeline.paths import SAMPLES_DIR
-from pipeline.run import RunSummary, TagSummary, ingest_paths, run_all, store_totals, tag_store
-from pipeline.store import Store
+
+if TYPE_CHECKING:  # imported where used: `survnews --help` and light commands must not load spaCy or pandas
+    from pipeline.config import Settings
+    from pipeline.ingest import IngestSummary
+    from pipeline.run import RunSummary, TagSummary
+    from pipeline.store import Store
+
+
+class LazyGroup(TyperGroup):
+    """Commands of the later stages are imported when run or asked for help, not for the command list."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in LAZY_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            self.commands[cmd_name] = load_lazy_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from typer._click.utils import make_default_short_help
+
+        rows: list[tuple[str, Callable[[int], str]]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                help_text = LAZY_COMMANDS[name][1]
+                rows.append((name, functools.partial(make_default_short_help, help_text)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, short(limit)) for name, short in rows])
+
 
 EXIT_CODES = (
     "Exit codes: 0 done; 1 internal error (a bug: please report it); 2 usage, configuration, store or input error "
@@ -38,6 +68,7 @@ EXIT_CODES = (
 )
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="survnews",
     help="Build a research dataset of news reporting on digital surveillance.",
     epilog=EXIT_CODES,
@@ -124,15 +155,36 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def settings_from(config: Path | None, store: Path | None) -> Settings:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=0, help="Worker processes (default: one per core; 0: all in this process)."),
+]
+RunnerOption = Annotated[
+    str | None, typer.Option("--runner", help="local (worker processes) or ray (a Ray cluster, [runner] address).")
+]
+
+
+def settings_from(
+    config: Path | None, store: Path | None, workers: int | None = None, runner: str | None = None
+) -> Settings:
+    from pipeline.config import load_settings
+
     settings = load_settings(config)
     if store is not None:
         settings.store.path = store
+    if workers is not None:
+        settings.runner.workers = workers
+    if runner is not None:
+        if runner not in ("local", "ray"):
+            raise typer.BadParameter(f"unknown runner {runner!r}: use local or ray", param_hint="--runner")
+        settings.runner.backend = runner  # type: ignore[assignment]
     return settings
 
 
 def open_store(settings: Settings, *, create: bool = False) -> Store:
     """The configured store; a path that does not exist is an error unless the command creates stores."""
+    from pipeline.store import Store
+
     return Store(settings.store.path) if create else Store.existing(settings.store.path)
 
 
@@ -150,6 +202,8 @@ def check_strict(strict: bool, rejected: int, what: str = "inputs") -> None:
 @contextmanager
 def progress_bars() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress factory for the stage functions, drawn on stderr (silent when not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description:>8}"),
         BarColumn(),
@@ -183,11 +237,16 @@ def ingest_dict(summary: IngestSummary) -> dict[str, Any]:
     }
 
 
+def prefiltered_text(counts: Mapping[str, int]) -> str:
+    return f", prefiltered {sum(counts.values())} ({counts_text(counts)})"
+
+
 def print_ingest(summary: IngestSummary) -> None:
     rejected = counts_text(summary.rejected) or "none"
     out.print(
         f"read {summary.read}, new {summary.new}, accepted {summary.accepted}, duplicates {summary.duplicates}, "
         f"off-topic {summary.off_topic}, rejected {sum(summary.rejected.values())} ({rejected})"
+        + (prefiltered_text(summary.prefiltered) if summary.prefiltered else "")
     )
 
 
@@ -238,14 +297,39 @@ def print_rejects(rejects: list[dict[str, str]], limit: int | None = None) -> No
 @app.command("ingest")
 @handle_errors
 def ingest_cli(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (HTML, text dumps, WARC).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (HTML, text dumps, WARC).", show_default=False)
+    ] = None,
     config: ConfigOption = None,
     store: NewStoreOption = None,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
+    path_list: Annotated[
+        Path | None, typer.Option("--list", help="File naming inputs one a line (e.g. the WARC files of a crawl).")
+    ] = None,
+    prefilter: Annotated[
+        bool | None,
+        typer.Option("--prefilter/--no-prefilter", help="Pass over off-topic WARC records before extraction."),
+    ] = None,
     json_output: JsonOption = False,
     strict: StrictOption = False,
 ) -> None:
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
-    settings = settings_from(config, store)
+    from pipeline.run import ingest_paths
+
+    settings = settings_from(config, store, workers, runner)
+    if prefilter is not None:
+        settings.prefilter.enabled = prefilter
+    paths = list(paths or [])
+    if path_list is not None:
+        from pipeline.steps.ingest import read_list_file
+
+        try:
+            paths += read_list_file(path_list)
+        except SurvnewsError as exc:
+            raise ConfigError(f"--list: {exc}") from exc
+    if not paths:
+        raise typer.BadParameter("give files or folders, or --list FILE", param_hint="PATHS")
     with open_store(settings, create=True) as db, progress_bars() as progress:
         summary = ingest_paths(db, paths, settings, progress)
     if json_output:
@@ -264,11 +348,15 @@ def tag_cli(
         str | None, typer.Option(help="spaCy pipeline: survnews_base, blank, or an installed one.")
     ] = None,
     retag: Annotated[bool, typer.Option(help="Tag every article again, not only untagged ones.")] = False,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
     json_output: JsonOption = False,
     strict: StrictOption = False,
 ) -> None:
     """Tag actors, technologies and locations in every article not yet tagged by this pipeline."""
-    settings = settings_from(config, store)
+    from pipeline.run import tag_store
+
+    settings = settings_from(config, store, workers, runner)
     if model is not None:
         settings.tagger.model = model
     with open_store(settings) as db, progress_bars() as progress:
@@ -340,6 +428,9 @@ def publish_cli(
 
 def note_default_inputs(settings: Settings) -> None:
     """Without a config: say that the packaged samples are read, or say in one line what to do instead."""
+    from pipeline.config import LOCAL_SAMPLES
+    from pipeline.paths import SAMPLES_DIR
+
     paths = settings.ingest.paths
     if paths == [SAMPLES_DIR] and LOCAL_SAMPLES.resolve() != SAMPLES_DIR.resolve():
         err.print(
@@ -360,11 +451,16 @@ def run_cli(
     store: NewStoreOption = None,
     version: Annotated[str | None, typer.Option("--version", help="Release version X.Y.Z (default: auto).")] = None,
     publish_release: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release.")] = True,
+    workers: WorkersOption = None,
+    runner: RunnerOption = None,
     json_output: JsonOption = False,
     strict: StrictOption = False,
 ) -> None:
     """Run every stage on the configured inputs (default: the sample corpus) and publish a release."""
-    settings = settings_from(config, store)
+    from pipeline.config import DEFAULT_CONFIG_NAME
+    from pipeline.run import run_all
+
+    settings = settings_from(config, store, workers, runner)
     if config is None and not Path(DEFAULT_CONFIG_NAME).exists():
         note_default_inputs(settings)
     with progress_bars() as progress:
@@ -380,6 +476,7 @@ def run_cli(
 @handle_errors
 def rejects_cli(config: ConfigOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """List rejected inputs with their reasons."""
+
     settings = settings_from(config, store)
     with open_store(settings) as db:
         rejects = db.rejects()
@@ -393,6 +490,8 @@ def rejects_cli(config: ConfigOption = None, store: StoreOption = None, json_out
 @handle_errors
 def stats_cli(config: ConfigOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """Counts of records, entities and rejects in the store."""
+    from pipeline.run import RunSummary, store_totals
+
     settings = settings_from(config, store)
     summary = RunSummary()
     with open_store(settings) as db:
@@ -421,6 +520,8 @@ app.add_typer(config_app, name="config")
 @handle_errors
 def config_show_cli(config: ConfigOption = None, json_output: JsonOption = False) -> None:
     """Print the effective configuration (file values over defaults, paths resolved) as TOML, secrets masked."""
+    from pipeline.config import load_settings, settings_to_toml
+
     settings = load_settings(config)
     if json_output:
         emit_json(settings.model_dump(mode="json"))
@@ -428,28 +529,54 @@ def config_show_cli(config: ConfigOption = None, json_output: JsonOption = False
         sys.stdout.write(settings_to_toml(settings))
 
 
-# Commands of the later stages (crawl, train, evaluate, annotate) are registered here.
-# --- registrations begin ---
-from pipeline.crawl import crawl_cli  # noqa: E402
+# Commands of the later stages (crawl, train, evaluate, annotate), registered lazily: name → (loader, the first
+# paragraph of its help, shown in `survnews --help` without importing the command; a test checks it is current).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "crawl": ("crawl", "Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles."),
+    "evaluate": (
+        "evaluate",
+        "Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations.",
+    ),
+    "train": ("train", "Train the project's spaCy pipelines."),
+    "annotate": (
+        "annotate",
+        "Label Studio round trip: set up the project, push tasks, pull gold, progress and agreement.",
+    ),
+}
 
-app.command("crawl")(crawl_cli)
 
-from pipeline.evaluate import evaluate_cli  # noqa: E402
-from pipeline.train import train_app  # noqa: E402
+def load_lazy_command(name: str) -> Any:
+    """The click command of a lazily registered command (imports its module)."""
+    holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+    holder.callback()(lambda: None)  # a group, so the command keeps its name
+    if name == "crawl":
+        from pipeline.crawl import crawl_cli
 
-app.add_typer(train_app, name="train")
-app.command("evaluate")(evaluate_cli)
+        holder.command("crawl")(crawl_cli)
+    elif name == "evaluate":
+        from pipeline.evaluate import evaluate_cli
 
-from pipeline.annotate.cli import annotate_app, train_domain_cli  # noqa: E402
+        holder.command("evaluate")(evaluate_cli)
+    elif name == "train":
+        from pipeline.annotate.cli import train_domain_cli
+        from pipeline.train import train_app
 
-app.add_typer(annotate_app, name="annotate")
-train_app.command("domain")(train_domain_cli)
+        if "domain" not in {c.name for c in train_app.registered_commands}:
+            train_app.command("domain")(train_domain_cli)
+        holder.add_typer(train_app, name="train")
+    elif name == "annotate":
+        from pipeline.annotate.cli import annotate_app
 
+        holder.add_typer(annotate_app, name="annotate")
+    group: Any = typer.main.get_command(holder)
+    return group.commands[name]
+
+
+# release commands: light to register (their imports are inside the commands)
 from pipeline.release.cli import push_cli, rehydrate_cli  # noqa: E402
 
 app.command("push")(handle_errors(push_cli))
 app.command("rehydrate")(handle_errors(rehydrate_cli))
-# --- registrations end ---
 
 
 def version_callback(value: bool) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -102,6 +103,27 @@ class LicenseSettings(Section):
         return self
 
 
+class PrefilterSettings(Section):
+    """Checks on each WARC record before it is stored or extracted (Common Crawl news: most pages are not ours)."""
+
+    enabled: bool = False
+    allow_domains: list[str] = Field(default_factory=list, description="only these hosts (and subdomains)")
+    deny_domains: list[str] = Field(default_factory=list, description="never these hosts (and subdomains)")
+    since: date | None = Field(default=None, description="crawled on or after (WARC-Date)")
+    until: date | None = Field(default=None, description="crawled on or before (WARC-Date)")
+    languages: list[str] = Field(default_factory=list, description="declared page language (<html lang>)")
+    keywords: bool = Field(default=True, description="a taxonomy term or strong context word in the raw HTML")
+    keywords_context: bool = Field(default=True, description="strong context words count (false: technology terms)")
+    keep_warc_bytes: bool = Field(default=False, description="copy WARC records into the store too")
+
+
+class RunnerSettings(Section):
+    # local: worker processes on this machine; ray: a Ray cluster (``address``; none starts one locally)
+    backend: Literal["local", "ray"] = "local"
+    workers: int | None = Field(default=None, ge=0, description="worker processes (default: one per core)")
+    address: str | None = None
+
+
 class Settings(Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -116,6 +138,8 @@ class Settings(Section):
     licenses: list[LicenseSettings] = Field(
         default_factory=lambda: [LicenseSettings(path="corpus/samples", license="CC0-1.0")]
     )
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    prefilter: PrefilterSettings = Field(default_factory=PrefilterSettings)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

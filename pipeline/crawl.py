@@ -67,7 +67,7 @@ from pipeline.sources import (
     parse_sources,
     source_label,
 )
-from pipeline.store import Store, utc_now
+from pipeline.store import RawLocation, Store, utc_now
 from pipeline.warc import WarcArchive
 
 if TYPE_CHECKING:
@@ -78,42 +78,7 @@ __all__ = ["CrawlSettings", "CrawlSummary", "Crawler", "crawl", "crawl_cli", "cr
 ItemKind = Literal["page", "feed", "sitemap"]
 STAGE = "fetch"
 
-FRONTIER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS frontier (
-    url TEXT PRIMARY KEY,              -- normalised (pipeline.fetch.normalize_url)
-    origin TEXT NOT NULL,
-    kind TEXT NOT NULL,                -- page | feed | sitemap
-    source TEXT,                       -- label of the source that found it
-    parent TEXT,                       -- the feed or sitemap it was listed in
-    published TEXT,                    -- date hints from the feed/sitemap
-    modified TEXT,
-    status TEXT NOT NULL DEFAULT 'queued',   -- queued | storing | done | rejected
-    attempts INTEGER NOT NULL DEFAULT 0,
-    not_before REAL NOT NULL DEFAULT 0,     -- unix time of the next allowed attempt (back-off)
-    run TEXT,                          -- crawl run that last queued it (feeds/sitemaps are read once a run)
-    final_url TEXT,
-    http_status INTEGER,
-    sha256 TEXT,                       -- of the stored body (raw.sha256)
-    reason TEXT,
-    discovered_at TEXT NOT NULL,
-    fetched_at TEXT
-);
-CREATE INDEX IF NOT EXISTS frontier_status ON frontier(status);
-CREATE INDEX IF NOT EXISTS frontier_parent ON frontier(parent);
-CREATE TABLE IF NOT EXISTS http_cache (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    filters TEXT,                      -- the discovery filters a feed/sitemap was last read with
-    fetched_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS robots (
-    origin TEXT PRIMARY KEY,
-    status INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    fetched_at REAL NOT NULL
-);
-"""
+# The frontier, http_cache and robots tables are declared in pipeline.store (MIGRATIONS).
 
 
 # the frontier -----------------------------------------------------------------------------------------------------
@@ -143,7 +108,6 @@ class Frontier:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
-        self.db.executescript(FRONTIER_SCHEMA)
 
     def _row_item(self, row: sqlite3.Row) -> Item:
         return Item(
@@ -453,6 +417,7 @@ class Crawler:
         folder = warc_dir or settings.warc_dir or store.path.parent / "warc"
         self.archive = WarcArchive(folder, settings.warc_max_file_bytes) if settings.warc else None
         self.fetcher: Fetcher | None = None
+        self._kept_at: dict[int, RawLocation] = {}  # WARC location of each kept exchange, by id, until stored
 
     # setup ----------------------------------------------------------------------------------------------------
     def seed(self, sources: Sequence[AnySource], *, recrawl: bool = False, retry_rejected: bool = False) -> None:
@@ -628,7 +593,8 @@ class Crawler:
 
     def _keep(self, exchange: Exchange) -> None:
         if self.archive is not None:
-            self.archive.write(exchange)
+            path, offset = self.archive.write(exchange)
+            self._kept_at[id(exchange)] = RawLocation(str(path), offset)
 
     async def _rules(self, host: Host) -> RobotsRules:
         async with host.lock:
@@ -765,7 +731,9 @@ class Crawler:
         self._filter_page(item, body)
         raw = RawInput(source=final_url, data=body, kind="html", url=final_url, retrieved_at=exchange.fetched_at)
         self.frontier.mark_storing(item.url, raw.sha256, final_url)
-        if self.store.add_raw(raw):
+        # provenance: the URL asked for, the source that listed it, and the WARC record the page is kept in
+        where = self._kept_at.pop(id(exchange), None)
+        if self.store.add_raw(raw, warc=where, fetched_url=item.url, found_by=item.source):
             self.summary.pages_stored += 1
         else:
             self.summary.pages_unchanged += 1
@@ -926,6 +894,16 @@ def crawl_cli(
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Extract articles from new pages.")] = True,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 2 when a page or source is rejected.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "-w", min=0, help="Worker processes (default: one per core; 0: all in this process)."
+        ),
+    ] = None,
+    runner: Annotated[
+        str | None,
+        typer.Option("--runner", help="local (worker processes) or ray (a Ray cluster, [runner] address)."),
+    ] = None,
 ) -> None:
     """Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles.
 
@@ -938,6 +916,12 @@ def crawl_cli(
         base_dir = config.resolve().parent if config is not None else Path.cwd()
         if store is not None:
             settings.store.path = store
+        if workers is not None:
+            settings.runner.workers = workers
+        if runner is not None:
+            if runner not in ("local", "ray"):
+                raise ConfigError(f"--runner: unknown runner {runner!r}: use local or ray")
+            settings.runner.backend = runner  # type: ignore[assignment]
         crawl_settings = crawl_settings_from(settings)
         if allow_private:
             crawl_settings = crawl_settings.model_copy(update={"allow_private": True})

@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from pipeline.records import Article, Copy, RawInput
+from pipeline.records import Article, Copy
 from pipeline.store import Store
 
 Placement = Literal["accepted", "duplicate", "original"]
 
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS minhashes (
-    article_id TEXT PRIMARY KEY,
-    num_perm INTEGER NOT NULL,
-    scheme TEXT NOT NULL,
-    signature BLOB NOT NULL
-);
-"""
 
 
 def normalized_text_hash(text: str) -> str:
@@ -53,6 +44,16 @@ def minhash(text: str, num_perm: int) -> MinHash:
     return signature
 
 
+def signature_bytes(signature: MinHash) -> bytes:
+    """The hash values as stored (uint64), so a signature made in a worker travels as plain bytes."""
+    return bytes(signature.hashvalues.astype(np.uint64).tobytes())
+
+
+def signature_from_bytes(blob: bytes, num_perm: int, scheme: str) -> MinHash:
+    hashvalues = np.frombuffer(blob, dtype=np.uint64)
+    return MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme)
+
+
 class NearDuplicateIndex:
     """MinHash LSH over the stored articles, loaded from and saved to the store."""
 
@@ -61,42 +62,37 @@ class NearDuplicateIndex:
         self.threshold = threshold
         self.num_perm = num_perm
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        store.db.executescript(SCHEMA)
-        rows = store.db.execute(
-            "SELECT m.article_id, m.scheme, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.num_perm = ?",
-            (num_perm,),
-        )
-        for article_id, scheme, blob in rows:
-            hashvalues = np.frombuffer(blob, dtype=np.uint64)
-            self.lsh.insert(article_id, MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme))
+        for article_id, scheme, blob in store.minhash_signatures(num_perm):
+            self.lsh.insert(article_id, signature_from_bytes(blob, num_perm, scheme))
 
     def query(self, text: str, *, exclude: str | None = None) -> str | None:
         """Id of a stored article whose text is a near duplicate of ``text`` (smallest id wins), or None."""
-        signature = minhash(text, self.num_perm)
+        return self.query_signature(minhash(text, self.num_perm), exclude=exclude)
+
+    def query_signature(self, signature: MinHash, *, exclude: str | None = None) -> str | None:
         matches = sorted(m for m in self.lsh.query(signature) if m != exclude)
         return matches[0] if matches else None
 
     def matches(self, text: str) -> set[str]:
         """Ids of every stored article whose text is a near duplicate of ``text``."""
-        return set(self.lsh.query(minhash(text, self.num_perm)))
+        return self.matches_signature(minhash(text, self.num_perm))
+
+    def matches_signature(self, signature: MinHash) -> set[str]:
+        return set(self.lsh.query(signature))
 
     def add(self, article_id: str, text: str) -> None:
-        signature = minhash(text, self.num_perm)
+        self.add_signature(article_id, minhash(text, self.num_perm))
+
+    def add_signature(self, article_id: str, signature: MinHash) -> None:
         if article_id in self.lsh:
             self.lsh.remove(article_id)
         self.lsh.insert(article_id, signature)
-        with self.store.db:
-            self.store.db.execute(
-                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
-                (article_id, self.num_perm, signature.scheme, signature.hashvalues.astype(np.uint64).tobytes()),
-            )
+        self.store.put_minhash(article_id, self.num_perm, str(signature.scheme), signature_bytes(signature))
 
     def remove(self, article_id: str) -> None:
         if article_id in self.lsh:
             self.lsh.remove(article_id)
-        with self.store.db:
-            self.store.db.execute("DELETE FROM minhashes WHERE article_id = ?", (article_id,))
+        self.store.delete_minhash(article_id)
 
 
 def _outlet(name: str | None) -> str:
@@ -132,11 +128,15 @@ def copy_of(article: Article) -> Copy:
     )
 
 
-def _fetched_from(store: Store, article_id: str) -> str | None:
-    row = store.db.execute(
-        "SELECT r.source FROM articles a JOIN raw r ON r.sha256 = a.raw_sha256 WHERE a.id = ?", (article_id,)
-    ).fetchone()
-    return None if row is None else str(row[0])
+class ReadFrom(Protocol):
+    """Where a page was read: a raw input, or the runner's record of one."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 def distinct_article_id(url: str, fetched_from: str) -> str:
@@ -147,18 +147,25 @@ def distinct_article_id(url: str, fetched_from: str) -> str:
 
 
 def place_article(
-    store: Store, index: NearDuplicateIndex, article: Article, raw: RawInput, text_hash: str
+    store: Store,
+    index: NearDuplicateIndex,
+    article: Article,
+    raw: ReadFrom,
+    text_hash: str,
+    signature: MinHash | None = None,
 ) -> Placement:
     """Store ``article`` as a new record, fold it into the original it copies, or make it the original.
 
     ``accepted``: stored as its own record (new, or an update of the same page); ``duplicate``: a copy, noted
     in the original's ``also_published_at``; ``original``: it replaced a stored copy of itself, which became one
-    of its ``also_published_at``.
+    of its ``also_published_at``. ``signature``: the text's MinHash when a worker made it already.
     """
+    if signature is None:
+        signature = minhash(article.text, index.num_perm)
     existing = store.get_article(article.id)
     if existing is not None and article.url is not None:
-        same_page = _fetched_from(store, article.id) == raw.source
-        near = article.id in index.matches(article.text) or store.article_by_text_hash(text_hash) == article.id
+        same_page = store.article_read_from(article.id) == raw.source
+        near = article.id in index.matches_signature(signature) or store.article_by_text_hash(text_hash) == article.id
         if not same_page and not near:
             # another story under the same canonical URL: a distinct record, keyed by its fetched URL and text
             article.id = distinct_article_id(article.url, raw.source)
@@ -166,8 +173,8 @@ def place_article(
             existing = store.get_article(article.id)
     duplicate_of = store.article_by_text_hash(text_hash)
     if duplicate_of is None:
-        duplicate_of = index.query(article.text, exclude=article.id)
-    if duplicate_of is not None and duplicate_of != article.id and _fetched_from(store, duplicate_of) == raw.source:
+        duplicate_of = index.query_signature(signature, exclude=article.id)
+    if duplicate_of is not None and duplicate_of != article.id and store.article_read_from(duplicate_of) == raw.source:
         # the same page read again under another id (its canonical URL changed): an update, not a copy of itself
         article.id = duplicate_of
         existing = store.get_article(duplicate_of)
@@ -176,7 +183,7 @@ def place_article(
             known = {c.url for c in article.also_published_at}
             article.also_published_at += [c for c in existing.also_published_at if c.url not in known]
         store.upsert_article(article, raw.sha256, text_hash)
-        index.add(article.id, article.text)
+        index.add_signature(article.id, signature)
         return "accepted"
     stored = store.get_article(duplicate_of)
     if stored is None or not is_original_of(article, stored):
@@ -185,12 +192,11 @@ def place_article(
     # the new one is the original: it becomes the record, the stored copy and its copies go to also_published_at
     copies = [copy_of(stored), *stored.also_published_at]
     article.also_published_at = [c for c in copies if c.url != (article.url or article.source_path)]
-    old_raw = store.db.execute("SELECT raw_sha256 FROM articles WHERE id = ?", (duplicate_of,)).fetchone()
-    with store.db:
-        store.db.execute("DELETE FROM articles WHERE id = ?", (duplicate_of,))
-    index.remove(duplicate_of)
-    if old_raw is not None:
-        store.set_raw_status(str(old_raw[0]), "duplicate")
-    store.upsert_article(article, raw.sha256, text_hash)
-    index.add(article.id, article.text)
+    with store.transaction():
+        old_raw = store.delete_article(duplicate_of)
+        index.remove(duplicate_of)
+        if old_raw is not None:
+            store.set_raw_status(old_raw, "duplicate")
+        store.upsert_article(article, raw.sha256, text_hash)
+        index.add_signature(article.id, signature)
     return "original"

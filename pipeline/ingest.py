@@ -16,13 +16,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.dedup import NearDuplicateIndex, normalized_text_hash, place_article
 from pipeline.errors import RejectError
-from pipeline.records import Article, Extracted, Provenance, RawInput, article_id
+from pipeline.records import Extracted, RawInput
 from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.runner import Runner, RunStats
 
 # Files picked up when walking a folder; a file named explicitly is read whatever its name.
 ARTICLE_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".text", ".warc", ".warc.gz", ".html.gz")
@@ -40,6 +42,8 @@ class IngestSummary:
     duplicates: int = 0
     off_topic: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    prefiltered: Counter[str] = field(default_factory=Counter)  # WARC records passed over before extraction
+    runs: list[RunStats] = field(default_factory=list)  # the runner's counters, per pipeline and step
 
     def merge(self, other: IngestSummary) -> None:
         self.read += other.read
@@ -48,6 +52,30 @@ class IngestSummary:
         self.duplicates += other.duplicates
         self.off_topic += other.off_topic
         self.rejected.update(other.rejected)
+        self.prefiltered.update(other.prefiltered)
+        self.runs.extend(other.runs)
+
+    @classmethod
+    def from_read_stats(cls, stats: RunStats) -> IngestSummary:
+        read = stats.counts("read")
+        return cls(
+            read=read.seen,
+            new=stats.counts("store-raw").counts["new"],
+            rejected=Counter(read.rejected),
+            prefiltered=Counter(stats.counts("prefilter").skipped),
+            runs=[stats],
+        )
+
+    @classmethod
+    def from_extract_stats(cls, stats: RunStats) -> IngestSummary:
+        write = stats.counts("write")
+        return cls(
+            accepted=write.counts["accepted"],
+            duplicates=write.counts["duplicates"],
+            off_topic=write.counts["off_topic"],
+            rejected=Counter(write.rejected),
+            runs=[stats],
+        )
 
 
 def _now() -> str:
@@ -209,19 +237,13 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> IngestSummary:
-    """Store raw inputs from local paths (unchanged inputs seen before are skipped)."""
-    summary = IngestSummary()
-    for item in read_inputs(paths, settings.ingest.max_bytes):
-        summary.read += 1
-        if isinstance(item, tuple):
-            source, error = item
-            store.add_reject(source, "read", str(error))
-            summary.rejected[error.code] += 1
-            continue
-        if store.add_raw(item):
-            summary.new += 1
-        store.clear_reject(item.source, "read")
-    return summary
+    """Store raw inputs from local paths (unchanged inputs seen before are skipped): the read pipeline."""
+    from pipeline.runner import InProcessRunner
+    from pipeline.steps.ingest import read_pipeline, read_records
+
+    # reading is disk-bound and writes every item: it runs here, next to the store
+    stats = InProcessRunner().run(read_pipeline(store, settings), read_records(paths, settings.ingest.max_bytes))
+    return IngestSummary.from_read_stats(stats)
 
 
 def decode_text(data: bytes) -> str:
@@ -257,61 +279,17 @@ def extract(raw: RawInput, settings: Settings) -> Extracted:
     return extracted
 
 
-def process_pending(store: Store, settings: Settings, progress: ProgressCallback | None = None) -> IngestSummary:
-    """Turn every pending raw input into an article (or a duplicate note, or a reject)."""
-    from pipeline.relevance import relevance_score
+def process_pending(
+    store: Store, settings: Settings, progress: ProgressCallback | None = None, *, runner: Runner | None = None
+) -> IngestSummary:
+    """Turn every pending raw input into an article (or a duplicate note, or a reject), on the runner.
 
-    summary = IngestSummary()
-    index = NearDuplicateIndex(store, settings.dedup.near_duplicate_threshold, settings.dedup.num_perm)
-    for raw in store.pending_raw():
-        try:
-            extracted = extract(raw, settings)
-        except Exception as exc:  # one bad item is recorded and skipped; it never stops the run
-            reject = (
-                exc
-                if isinstance(exc, RejectError)
-                else RejectError("failed", f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}")
-            )
-            store.add_reject(raw.source, "extract", str(reject))
-            if store.finish_raw(raw.sha256, "rejected"):
-                summary.rejected[reject.code] += 1
-            if progress:
-                progress(1)
-            continue
-        text_hash = normalized_text_hash(extracted.text)
-        new_id = article_id(extracted.url, extracted.text)
-        if extracted.url is None and raw.url is None:
-            # a local file edited since it was ingested updates its record instead of becoming a "copy" of it
-            new_id = store.article_by_source_path(raw.source) or new_id
-        score = relevance_score(extracted.text, extracted.title)
-        article = Article(
-            id=new_id,
-            url=extracted.url,
-            source_path=raw.source if raw.url is None else None,
-            title=extracted.title,
-            authors=extracted.authors,
-            published=extracted.published,
-            publisher=extracted.publisher,
-            original_publisher=extracted.original_publisher,
-            language=extracted.language,
-            text=extracted.text,
-            relevance=round(score, 4),
-            relevant=score >= settings.relevance.threshold,
-            entities=[],
-            provenance=Provenance(retrieved_at=raw.retrieved_at, sha256=raw.sha256, pipeline_version=__version__),
-            description=extracted.description,
-        )
-        # identity (a shared canonical URL never merges distinct stories) and syndication (the original is kept)
-        outcome = place_article(store, index, article, raw, text_hash)
-        status = "duplicate" if outcome == "duplicate" else "extracted"
-        if store.finish_raw(raw.sha256, status):  # False: a concurrent ingest counted it
-            if outcome == "accepted":
-                summary.accepted += 1
-                if not article.relevant:
-                    summary.off_topic += 1
-            else:
-                summary.duplicates += 1
-        store.clear_reject(raw.source, "extract")
-        if progress:
-            progress(1)
-    return summary
+    Extraction, cleaning, relevance and signatures run on the runner's workers; dedup and writing run here, in
+    input order, so the records are the same whatever the runner and the number of workers.
+    """
+    from pipeline.runner import make_runner
+    from pipeline.steps.ingest import extract_pipeline, pending_records
+
+    runner = runner or make_runner(settings)
+    stats = runner.run(extract_pipeline(store, settings), pending_records(store), progress)
+    return IngestSummary.from_extract_stats(stats)

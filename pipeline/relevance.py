@@ -34,9 +34,51 @@ class _Vocabulary:
 
 
 def _alternation(terms: list[str], flags: int = 0) -> re.Pattern[str]:
-    # Longest first so "facial recognition technology" is one hit, not two.
-    body = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in sorted(set(terms), key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", flags)
+    """One pattern for all ``terms``: whole words, a space in a term matches any run of spaces or hyphens.
+
+    The terms are compiled as a trie (``(?:a(?:rm|ct)|b...)``) rather than a flat ``a|b|c`` list: Python's
+    ``re`` tries a flat alternation's branches one by one at every position of the text, a trie only the branch
+    of the next letter. Longer continuations come first at every node, so the longest term wins, as with the
+    longest-first flat list ("facial recognition technology" is one hit, not two).
+    """
+    fold = bool(flags & re.IGNORECASE)
+    trie: dict[str, dict] = {}
+    for term in set(terms):
+        node = trie
+        for unit in _units(term.lower() if fold else term):
+            node = node.setdefault(unit, {})
+        node[_END] = {}
+    return re.compile(rf"(?<![\w-])(?:{_render(trie)})(?![\w-])", flags)
+
+
+_END = ""  # marks the end of a term in the trie
+_SEPARATOR = " "  # a space in a term: one or more spaces or hyphens in the text
+
+
+def _units(term: str) -> list[str]:
+    units: list[str] = []
+    for char in term:
+        if char == " ":
+            if units and units[-1] == _SEPARATOR:
+                continue
+            units.append(_SEPARATOR)
+        else:
+            units.append(char)
+    return units
+
+
+def _render(node: dict) -> str:
+    branches = [
+        (r"[\s-]+" if unit == _SEPARATOR else re.escape(unit)) + _render(child)
+        for unit, child in sorted(node.items())
+        if unit != _END
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if _END in node:  # a term may end here: the longer ones are tried first (greedy ``?``)
+        return f"(?:{body})?" if len(branches) == 1 else f"{body}?"
+    return body
 
 
 @lru_cache(maxsize=2)
@@ -77,8 +119,8 @@ def _evidence(text: str, vocab: _Vocabulary) -> float:
     for term, n in counts.items():
         weight = vocab.weights.get(term, 0.5)
         score += weight * (1 + REPEAT_WEIGHT * min(n - 1, REPEAT_CAP))
-    strong = {m.group(0).lower() for m in vocab.strong.finditer(text)}
-    strong_mentions = sum(1 for _ in vocab.strong.finditer(text))
+    strong_matches = [m.group(0).lower() for m in vocab.strong.finditer(text)]
+    strong, strong_mentions = set(strong_matches), len(strong_matches)
     weak = {m.group(0).lower() for m in vocab.weak.finditer(text)}
     score += STRONG_CONTEXT_WEIGHT * len(strong) + 0.1 * min(strong_mentions, 10)
     score += WEAK_CONTEXT_WEIGHT * len(weak)
@@ -93,3 +135,26 @@ def relevance_score(text: str, title: str | None = None) -> float:
     body /= math.sqrt(max(1.0, words / REFERENCE_WORDS))
     heading = 2.0 * _evidence(title, vocab) if title else 0.0
     return round(1.0 - math.exp(-(body + heading) / SCALE), 4)
+
+
+@lru_cache(maxsize=4)
+def topic_prefilter(path: str | None = None, *, with_context: bool = True) -> re.Pattern[str]:
+    """One pattern that finds any taxonomy term or strong context word: a page with none of them cannot reach
+    the relevance threshold on its own words, so a prefilter may pass it over before extraction (CC-NEWS).
+
+    ``with_context=False``: technology terms only, a tighter filter (cookie banners say "privacy" and
+    "tracking" on most pages) that loses stories naming no technology.
+    """
+    taxonomy = read_json(Path(path) if path else TAXONOMY_PATH)
+    strong = list(taxonomy.get("context_terms", {}).get("strong", [])) if with_context else []
+    insensitive: list[str] = strong
+    sensitive: list[str] = []
+    for spec in taxonomy["categories"].values():
+        for term in spec.get("terms", []):
+            insensitive.extend(term_variants(term))
+        sensitive.extend(spec.get("case_sensitive", []))
+    folded = _alternation(insensitive, re.IGNORECASE).pattern
+    if not sensitive:
+        return re.compile(folded, re.IGNORECASE)
+    exact = _alternation(sensitive).pattern
+    return re.compile(f"(?i:{folded})|{exact}")

@@ -7,22 +7,22 @@ progress bars and summaries around them.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
 from pipeline.config import Settings
 from pipeline.ingest import IngestSummary, add_inputs, process_pending
-from pipeline.records import Entity, Event
 from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.runner import Runner, RunStats
 
 Progress = Callable[[str, int | None], Callable[[int], None]]
 """Factory: given a stage name and total (or None), returns an ``advance(n)`` callback."""
-
-TAG_COMMIT_ROWS = 64  # tags are committed in small batches so a killed run keeps its work
 
 
 def no_progress(stage: str, total: int | None) -> Callable[[int], None]:
@@ -35,6 +35,7 @@ class TagSummary:
     entities: Counter[str] = field(default_factory=Counter)
     tagger: str = ""
     failed: int = 0  # articles the pipeline could not tag (each one a reject of stage "tag")
+    runs: list[RunStats] = field(default_factory=list)  # the runner's counters, per step
 
 
 @dataclass
@@ -71,8 +72,13 @@ def ingest_paths(
     store: Store, paths: list[Path], settings: Settings, progress: Progress = no_progress
 ) -> IngestSummary:
     """Read local files/folders into the store and process every pending raw input."""
+    from pipeline.runner import make_runner
+    from pipeline.steps.ingest import extract_pipeline
+
+    runner = make_runner(settings)
+    runner.warm_up(extract_pipeline(store, settings))  # workers load their models while the inputs are read
     summary = add_inputs(store, paths, settings)
-    summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw())))
+    summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw()), runner=runner))
     return summary
 
 
@@ -81,49 +87,39 @@ def tagger_key(name: str, version: str) -> str:
     return f"{name}@{version}+survnews{__version__}"
 
 
-def tag_store(store: Store, settings: Settings, progress: Progress = no_progress, *, retag: bool = False) -> TagSummary:
-    """Tag every article not yet tagged by the configured pipeline, streaming texts through ``nlp.pipe``."""
-    from pipeline.tag import TagFailure, load_tagger, pipeline_identity, tag_texts_with_events
+def tag_store(
+    store: Store,
+    settings: Settings,
+    progress: Progress = no_progress,
+    *,
+    retag: bool = False,
+    runner: Runner | None = None,
+) -> TagSummary:
+    """Tag every article not yet tagged by the configured pipeline, on the runner (one spaCy per worker)."""
+    from pipeline.runner import make_runner
+    from pipeline.steps.tag import tag_pipeline, tag_records, tagger_identity
 
-    nlp = load_tagger(settings.tagger.model)
-    name, version = pipeline_identity(nlp)
+    model = settings.tagger.model
+    identity = tagger_identity(model)
+    if identity is None:  # an installed pipeline: only loading it tells its name and version
+        from pipeline.tag import load_tagger, pipeline_identity
+
+        identity = pipeline_identity(load_tagger(model))
+    name, version = identity
     key = tagger_key(name, version)
-    ids = store.article_ids() if retag else (store.untagged_ids(key))
+    ids = store.article_ids() if retag else store.untagged_ids(key)
     summary = TagSummary(tagger=key)
-    advance = progress("tag", len(ids))
-    queue: deque[str] = deque()
-
-    def texts() -> Iterator[str]:
-        for start in range(0, len(ids), TAG_COMMIT_ROWS):
-            for article_id, text in store.texts(ids[start : start + TAG_COMMIT_ROWS]):
-                queue.append(article_id)
-                yield text
-
-    batch: list[tuple[str, list[Entity], list[Event]]] = []
+    if not ids:
+        return summary
     provenance = {"spacy_pipeline": name, "spacy_pipeline_version": version}
-    tagged = tag_texts_with_events(
-        nlp, texts(), batch_size=settings.tagger.batch_size, n_process=settings.tagger.n_process
-    )
-    for result in tagged:
-        article_id = queue.popleft()
-        if isinstance(result, TagFailure):  # recorded and left untagged; the other articles go on
-            store.add_reject(article_id, "tag", result.reason)
-            summary.failed += 1
-            continue
-        entities, events = result
-        batch.append((article_id, entities, events))
-        summary.entities.update(e.label for e in entities)
-        if len(batch) >= TAG_COMMIT_ROWS:
-            store.set_entities(batch, key, provenance)
-            store.clear_rejects([item[0] for item in batch], "tag")
-            summary.tagged += len(batch)
-            advance(len(batch))
-            batch = []
-    if batch:
-        store.set_entities(batch, key, provenance)
-        store.clear_rejects([item[0] for item in batch], "tag")
-        summary.tagged += len(batch)
-        advance(len(batch))
+    pipeline = tag_pipeline(store, model, settings.tagger.batch_size, key, provenance)
+    runner = runner or make_runner(settings)
+    stats = runner.run(pipeline, tag_records(store, ids), progress("tag", len(ids)))
+    written = stats.counts("write-tags")
+    summary.tagged = written.passed
+    summary.entities = Counter({k: v for k, v in written.counts.items() if k != "committed"})
+    summary.failed = sum(written.rejected.values())  # each one a reject of stage "tag"; the others go on
+    summary.runs.append(stats)
     return summary
 
 

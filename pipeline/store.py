@@ -7,9 +7,12 @@ run resumes where it stopped. Keys are content-derived, so re-running a stage ne
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,85 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+MINHASH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS minhashes (
+    article_id TEXT PRIMARY KEY,
+    num_perm INTEGER NOT NULL,
+    scheme TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
+"""
+
+CRAWL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS frontier (
+    url TEXT PRIMARY KEY,              -- normalised (pipeline.fetch.normalize_url)
+    origin TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- page | feed | sitemap
+    source TEXT,                       -- label of the source that found it
+    parent TEXT,                       -- the feed or sitemap it was listed in
+    published TEXT,                    -- date hints from the feed/sitemap
+    modified TEXT,
+    status TEXT NOT NULL DEFAULT 'queued',   -- queued | storing | done | rejected
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,     -- unix time of the next allowed attempt (back-off)
+    run TEXT,                          -- crawl run that last queued it (feeds/sitemaps are read once a run)
+    final_url TEXT,
+    http_status INTEGER,
+    sha256 TEXT,                       -- of the stored body (raw.sha256)
+    reason TEXT,
+    discovered_at TEXT NOT NULL,
+    fetched_at TEXT
+);
+CREATE INDEX IF NOT EXISTS frontier_status ON frontier(status);
+CREATE INDEX IF NOT EXISTS frontier_parent ON frontier(parent);
+CREATE TABLE IF NOT EXISTS http_cache (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    filters TEXT,                      -- the discovery filters a feed/sitemap was last read with
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+);
+"""
+
+GOLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gold_annotations (
+    project_id INTEGER NOT NULL,
+    annotation_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    created_at TEXT,
+    updated_at TEXT,
+    lead_time REAL,
+    status TEXT NOT NULL,              -- ok | partial (some items reported and left out) | cancelled
+    ground_truth INTEGER NOT NULL DEFAULT 0,
+    text_sha256 TEXT NOT NULL,         -- the stored text the spans were checked against
+    result TEXT NOT NULL,              -- Label Studio's result as pulled (server offsets), for audit
+    entities TEXT NOT NULL,            -- JSON list of Entity dicts, code-point offsets, source 'gold'
+    relations TEXT NOT NULL,           -- JSON list of {label, from: [start, end], to: [start, end]}
+    doc TEXT NOT NULL,                 -- JSON {relevant, category, notes}
+    problems TEXT NOT NULL,            -- JSON list of one-line reasons for what was left out
+    pulled_at TEXT NOT NULL,
+    PRIMARY KEY (project_id, annotation_id)
+);
+CREATE INDEX IF NOT EXISTS gold_annotations_article ON gold_annotations(article_id);
+"""
+
+# A raw input read from a WARC file keeps its bytes there (raw.data is empty, the record is read again at
+# warc_offset when needed); a crawled page keeps them in both, and where it came from.
+RAW_PROVENANCE = """
+ALTER TABLE raw ADD COLUMN warc_path TEXT;
+ALTER TABLE raw ADD COLUMN warc_offset INTEGER;
+ALTER TABLE raw ADD COLUMN fetched_url TEXT;   -- the URL asked for (raw.url is where it was found after redirects)
+ALTER TABLE raw ADD COLUMN found_by TEXT;      -- the source that listed it: a feed, a sitemap, a URL list
+"""
+
 # The store's schema, owned here: migration N brings a store at user_version N-1 to N. Append, never edit a
 # released migration. Migration 1 is the schema of stores made before migrations existed (user_version 0), so
 # those upgrade in place.
@@ -74,8 +156,23 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "articles.events: facts found by the events component",
         "ALTER TABLE articles ADD COLUMN events TEXT NOT NULL DEFAULT '[]';",
     ),
+    # 3-5: tables other modules used to create on first use, declared here since (IF NOT EXISTS: a store where a
+    # module made them already upgrades in place)
+    ("minhashes: near-duplicate signatures (dedup)", MINHASH_SCHEMA),
+    ("frontier, http_cache, robots: crawl state", CRAWL_SCHEMA),
+    ("gold_annotations: annotations pulled from Label Studio", GOLD_SCHEMA),
+    ("raw: WARC file + offset instead of the bytes, fetched URL and finding source", RAW_PROVENANCE),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawLocation:
+    """Where a raw input's bytes are: a WARC file and the offset of its record."""
+
+    path: str
+    offset: int
 
 
 class StoreError(SurvnewsError):
@@ -120,6 +217,7 @@ class Store:
         _check_store_path(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            existed = self.path.exists() and self.path.stat().st_size > 0
             self.db = sqlite3.connect(self.path, timeout=30)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"store {self.path} cannot be created: {_reason(exc)}") from exc
@@ -127,6 +225,7 @@ class Store:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self._depth = 0  # nesting of transaction()
             self.migrated: list[str] = self._migrate()
         except sqlite3.Error as exc:
             self.db.close()
@@ -134,6 +233,8 @@ class Store:
         except BaseException:
             self.db.close()
             raise
+        if existed and self.migrated:  # said once: the next open has nothing left to apply
+            LOG.warning("store %s upgraded in place, migrations applied: %s", self.path, "; ".join(self.migrated))
 
     @classmethod
     def existing(cls, path: str | Path) -> Store:
@@ -159,6 +260,23 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction for everything inside, however many store methods are called (they nest)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self.db:
+                yield self.db
+        finally:
+            self._depth = 0
+
     def __enter__(self) -> Store:
         return self
 
@@ -166,14 +284,75 @@ class Store:
         self.close()
 
     # raw inputs ---------------------------------------------------------------------------------
-    def add_raw(self, raw: RawInput) -> bool:
-        """Keep a raw input; False when the same bytes were stored before."""
-        with self.db:
+    def add_raw(
+        self,
+        raw: RawInput,
+        *,
+        warc: RawLocation | None = None,
+        keep_bytes: bool = True,
+        fetched_url: str | None = None,
+        found_by: str | None = None,
+    ) -> bool:
+        """Keep a raw input; False when the same bytes were stored before.
+
+        ``warc``: where the bytes are kept in a WARC file; with ``keep_bytes=False`` they are not copied here.
+        """
+        if not keep_bytes and warc is None:
+            raise ValueError("a raw input without its bytes needs their WARC location")
+        with self.transaction():
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at) VALUES (?,?,?,?,?,?)",
-                (raw.sha256, raw.source, raw.url, raw.kind, raw.data, raw.retrieved_at or utc_now()),
+                "INSERT OR IGNORE INTO raw (sha256, source, url, kind, data, retrieved_at, warc_path, warc_offset, "
+                "fetched_url, found_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    raw.sha256,
+                    raw.source,
+                    raw.url,
+                    raw.kind,
+                    raw.data if keep_bytes else b"",
+                    raw.retrieved_at or utc_now(),
+                    None if warc is None else warc.path,
+                    None if warc is None else warc.offset,
+                    fetched_url,
+                    found_by,
+                ),
             )
         return cur.rowcount == 1
+
+    def pending_raw_refs(self) -> Iterator[tuple[str, RawInput, RawLocation | None]]:
+        """Like :meth:`pending_raw`: (sha256, input, WARC location); an input whose bytes are kept in its WARC
+        file only has empty ``data`` (and then ``sha256`` is the key, not ``input.sha256``)."""
+        rows = self.db.execute("SELECT sha256 FROM raw WHERE status = 'pending' ORDER BY rowid").fetchall()
+        for row in rows:
+            item = self.db.execute(
+                "SELECT sha256, source, url, kind, data, retrieved_at, warc_path, warc_offset FROM raw "
+                "WHERE sha256 = ?",
+                (row["sha256"],),
+            ).fetchone()
+            raw = RawInput(
+                source=item["source"],
+                data=bytes(item["data"]),
+                kind=item["kind"],
+                url=item["url"],
+                retrieved_at=item["retrieved_at"],
+            )
+            where = None if item["warc_path"] is None else RawLocation(item["warc_path"], int(item["warc_offset"]))
+            yield str(item["sha256"]), raw, where
+
+    def raw_provenance(self, sha256: str) -> dict[str, Any] | None:
+        """Where a raw input came from: source, URL, fetched URL, finding source, WARC file and offset."""
+        row = self.db.execute(
+            "SELECT source, url, fetched_url, found_by, warc_path, warc_offset, retrieved_at FROM raw WHERE sha256 = ?",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def set_raw_location(self, sha256: str, warc: RawLocation) -> None:
+        """Record where a stored raw input's bytes are also kept (a crawl's WARC)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE raw SET warc_path = ?, warc_offset = ? WHERE sha256 = ? AND warc_path IS NULL",
+                (warc.path, warc.offset, sha256),
+            )
 
     def pending_raw(self) -> Iterator[RawInput]:
         """Raw inputs not yet extracted or rejected, oldest first, streamed."""
@@ -194,7 +373,7 @@ class Store:
             )
 
     def set_raw_status(self, sha256: str, status: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ?", (status, sha256))
 
     def finish_raw(self, sha256: str, status: str) -> bool:
@@ -202,20 +381,20 @@ class Store:
 
         Two ingests on one store then each count an item once between them, not both "accepted".
         """
-        with self.db:
+        with self.transaction():
             cur = self.db.execute("UPDATE raw SET status = ? WHERE sha256 = ? AND status = 'pending'", (status, sha256))
         return cur.rowcount == 1
 
     def reset_raw(self) -> int:
         """Mark every raw input pending again, so a better extractor can re-run on all of them."""
-        with self.db:
+        with self.transaction():
             return self.db.execute("UPDATE raw SET status = 'pending'").rowcount
 
     # articles -----------------------------------------------------------------------------------
     def upsert_article(self, article: Article, raw_sha256: str, text_hash: str) -> None:
         """Insert or replace an article; entities are kept if the text did not change."""
         provenance = dict(article.provenance.__dict__)
-        with self.db:
+        with self.transaction():
             old = self.db.execute(
                 "SELECT text_hash, entities, events, tagger, provenance FROM articles WHERE id = ?", (article.id,)
             ).fetchone()
@@ -261,7 +440,7 @@ class Store:
     def add_also_published_at(self, article_id: str, where: str | Copy) -> None:
         """Note a syndicated copy (its URL or path, publisher and date) in the original's record, once."""
         copy = Copy.from_value(where)
-        with self.db:
+        with self.transaction():
             row = self.db.execute("SELECT also_published_at FROM articles WHERE id = ?", (article_id,)).fetchone()
             if row is None:
                 return
@@ -328,7 +507,7 @@ class Store:
             )
             for article_id, entities, events in items
         ]
-        with self.db:
+        with self.transaction():
             self.db.executemany(
                 "UPDATE articles SET entities = ?, events = ?, tagger = ?, provenance = json_patch(provenance, ?) "
                 "WHERE id = ?",
@@ -353,21 +532,57 @@ class Store:
         sql = "SELECT COUNT(*) FROM articles" + (" WHERE relevant = 1" if relevant_only else "")
         return int(self.db.execute(sql).fetchone()[0])
 
+    # near-duplicate signatures ------------------------------------------------------------------
+    def minhash_signatures(self, num_perm: int) -> Iterator[tuple[str, str, bytes]]:
+        """(article id, scheme, hash values) of every stored article's signature made with ``num_perm``."""
+        rows = self.db.execute(
+            "SELECT m.article_id, m.scheme, m.signature FROM minhashes m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.num_perm = ?",
+            (num_perm,),
+        )
+        for article_id, scheme, blob in rows:
+            yield str(article_id), str(scheme), bytes(blob)
+
+    def delete_minhash(self, article_id: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM minhashes WHERE article_id = ?", (article_id,))
+
+    def delete_article(self, article_id: str) -> str | None:
+        """Remove a record (a copy that turned out not to be the original); returns its raw input's SHA-256."""
+        with self.transaction():
+            row = self.db.execute("SELECT raw_sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
+            self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return None if row is None else str(row[0])
+
+    def article_read_from(self, article_id: str) -> str | None:
+        """Where the record's page was read: the fetched URL or local file of its raw input."""
+        row = self.db.execute(
+            "SELECT r.source FROM articles a JOIN raw r ON r.sha256 = a.raw_sha256 WHERE a.id = ?", (article_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_minhash(self, article_id: str, num_perm: int, scheme: str, signature: bytes) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO minhashes (article_id, num_perm, scheme, signature) VALUES (?,?,?,?)",
+                (article_id, num_perm, scheme, signature),
+            )
+
     # rejects ------------------------------------------------------------------------------------
     def add_reject(self, item: str, stage: str, reason: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO rejects (item, stage, reason, at) VALUES (?,?,?,?)",
                 (item, stage, reason, utc_now()),
             )
 
     def clear_reject(self, item: str, stage: str) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, stage))
 
     def clear_rejects(self, items: list[str], stage: str) -> None:
         """Forget the rejects of these items at ``stage`` (they went through since)."""
-        with self.db:
+        with self.transaction():
             self.db.executemany("DELETE FROM rejects WHERE item = ? AND stage = ?", [(i, stage) for i in items])
 
     def rejects(self) -> list[dict[str, str]]:
@@ -376,12 +591,12 @@ class Store:
 
     # runs ---------------------------------------------------------------------------------------
     def start_run(self, command: str) -> int:
-        with self.db:
+        with self.transaction():
             cur = self.db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, utc_now()))
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
-        with self.db:
+        with self.transaction():
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?", (utc_now(), json.dumps(summary), run_id)
             )

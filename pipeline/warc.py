@@ -35,7 +35,9 @@ _FRAMING_HEADERS = {"transfer-encoding"}
 # reading --------------------------------------------------------------------------------------------------------
 
 
-def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawInput | tuple[str, RejectError]]:
+def iter_warc_items(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, offsets: list[int] | None = None
+) -> Iterator[RawInput | tuple[str, RejectError]]:
     """HTML response records of a WARC or WARC.gz file as raw inputs; unusable HTML records as (uri, reject).
 
     Only ``response`` records with HTTP status 200 and an HTML content type are read (request, metadata, revisit
@@ -44,6 +46,7 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
     (not-warc). Damage gives a (path, bad-warc) item and reading goes on at the next record that starts
     cleanly, so good records after it are kept; a file with no HTML response at all gives a (path, no-records)
     item, so every file leaves either inputs or a reason.
+    ``offsets``: the file offset of each raw input's record is appended to it just before the input is yielded.
     """
     try:
         handle: IO[bytes] = path.open("rb")
@@ -70,6 +73,8 @@ def iter_warc_items(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
                     seen += 1
                     for item in _record_items(record, path, seen, max_bytes):
                         yielded += 1
+                        if offsets is not None and isinstance(item, RawInput):
+                            offsets.append(start + iterator.get_record_offset())
                         yield item
                     # (read after the record: asking for its offset reads it to its end)
                     good_end = start + iterator.get_record_offset() + iterator.get_record_length()
@@ -176,6 +181,25 @@ def _name(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+def read_warc_record(path: str | Path, offset: int, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The payload of the record at ``offset`` (kept there by an ingest that did not copy it into the store)."""
+    file = Path(path)
+    if not file.is_file():
+        raise RejectError("missing", f"WARC file {path} is gone")
+    with file.open("rb") as handle:
+        handle.seek(offset)
+        try:
+            record = next(iter(ArchiveIterator(handle)), None)
+            if record is None:
+                raise RejectError("bad-warc", f"no WARC record at offset {offset} of {path}")
+            data = record.content_stream().read(max_bytes + 1)
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error) as exc:
+            raise RejectError("bad-warc", f"WARC record at offset {offset} of {path}: {_one_line(exc)}") from exc
+    if len(data) > max_bytes:
+        raise RejectError("too-large", f"over the {max_bytes:,}-byte limit")
+    return bytes(data)
+
+
 def _starts_like_warc(head: bytes) -> bool:
     if head[:2] == b"\x1f\x8b":
         try:
@@ -253,8 +277,11 @@ class WarcArchive:
         self.files.append(path)
         return self._writer
 
-    def write(self, exchange: Exchange) -> None:
-        """Keep one exchange: a request record and its response record, concurrent-to each other."""
+    def write(self, exchange: Exchange) -> tuple[Path, int]:
+        """Keep one exchange: a request record and its response record, concurrent-to each other.
+
+        Returns the file and offset of the response record (provenance of what is stored from it).
+        """
         writer = self._open()
         request_line = f"{exchange.method} {_request_target(exchange.url)} HTTP/1.1"
         request_headers = StatusAndHeaders(request_line, exchange.request_headers, is_http_request=True)
@@ -282,11 +309,13 @@ class WarcArchive:
         )
         request.rec_headers.replace_header("WARC-Date", exchange.fetched_at)
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+        assert self._handle is not None
+        offset = self._handle.tell()
         writer.write_record(response)
         writer.write_record(request)
-        assert self._handle is not None
         self._handle.flush()  # a kill -9 loses at most the record being written
         self.records += 1
+        return self.files[-1], offset
 
     def close(self) -> None:
         if self._handle is not None:

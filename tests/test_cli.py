@@ -54,3 +54,30 @@ def test_export_rejects_unknown_format(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "unknown format" in result.stderr
+
+
+def test_help_starts_without_the_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from pipeline.cli import app\n"
+        "try:\n"
+        "    app(['--help'], prog_name='survnews')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('spacy', 'datasets', 'pandas', 'trafilatura', 'pyarrow') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+    assert "crawl" in done.stdout and "annotate" in done.stdout  # the lazy commands are listed
+
+
+def test_lazy_command_list_says_what_the_commands_say() -> None:
+    from typer._click.utils import make_default_short_help
+
+    from pipeline.cli import LAZY_COMMANDS, load_lazy_command
+
+    for name, (_, short) in LAZY_COMMANDS.items():
+        command = load_lazy_command(name)
+        for limit in (40, 70, 200):
+            assert make_default_short_help(short, limit) == command.get_short_help_str(limit), name

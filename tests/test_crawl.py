@@ -537,6 +537,21 @@ def test_every_response_is_kept_as_warc(full_crawl: CrawlResult, sites: tuple[Si
     assert {u: replayed[u] for u in stored} == stored
 
 
+def test_every_stored_page_keeps_its_provenance(full_crawl: CrawlResult) -> None:
+    """The URL asked for, the source that listed it, and the WARC record (file + offset) that holds it."""
+    import hashlib
+
+    from pipeline.warc import read_warc_record
+
+    with Store(full_crawl.store_path) as store:
+        rows = store.db.execute("SELECT sha256, url, fetched_url, found_by, warc_path, warc_offset FROM raw").fetchall()
+    assert rows
+    for row in rows:
+        assert row["fetched_url"] and row["found_by"], dict(row)
+        kept = read_warc_record(row["warc_path"], row["warc_offset"])
+        assert hashlib.sha256(kept).hexdigest() == row["sha256"], row["url"]
+
+
 def test_recrawl_uses_conditional_requests(full_crawl: CrawlResult, sites: tuple[Site, Site]) -> None:
     news, _ = sites
     before = len(news.hits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from pipeline.relevance import relevance_score
+from tests.conftest import SAMPLES
 
 SURVEILLANCE = (
     "City officials in Valdoria confirmed that police have installed 400 facial recognition cameras along the "
@@ -49,3 +50,34 @@ def test_score_is_bounded_and_fast() -> None:
     scores = [relevance_score(text) for _ in range(20)]
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert time.perf_counter() - started < 5.0
+
+
+def test_trie_pattern_matches_exactly_what_the_flat_alternation_matched() -> None:
+    """The speed-up changes no match: same spans as the longest-first flat list it replaced."""
+    import re
+
+    from pipeline.relevance import _alternation
+
+    terms = ["facial recognition", "facial recognition technology", "face-id", "face", "CCTV", "cctv camera", "ALPR"]
+    flat_body = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in sorted(set(terms), key=len, reverse=True))
+    texts = [
+        "Facial  recognition technology and facial-recognition; face-id, FACE ID, faces, face. cctv-camera CCTV",
+        "non-facial recognition, xCCTV, CCTV-cameras, alpr ALPR, facial\nrecognition\ttechnology-x",
+        *[p.read_text(encoding="utf-8") for p in sorted((SAMPLES / "text").glob("*.txt"))],
+    ]
+    for flags in (0, re.IGNORECASE):
+        flat = re.compile(rf"(?<![\w-])(?:{flat_body})(?![\w-])", flags)
+        trie = _alternation(terms, flags)
+        for text in texts:
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+def test_topic_prefilter_finds_what_can_make_a_page_relevant() -> None:
+    from pipeline.relevance import topic_prefilter
+
+    banner = "We use cookies for tracking. Read our privacy policy."
+    assert topic_prefilter().search(banner)  # strong context words count by default
+    assert not topic_prefilter(with_context=False).search(banner)
+    assert topic_prefilter(with_context=False).search("<p>Police bought FACIAL RECOGNITION cameras</p>")
+    assert not topic_prefilter().search(SPORTS)
+    assert relevance_score(SURVEILLANCE) >= 0.3 and topic_prefilter().search(SURVEILLANCE)

@@ -91,3 +91,29 @@ def test_store_newer_than_code_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer than this survnews"):
         Store(path)
+
+
+def test_tables_other_modules_made_on_first_use_are_migrations_now(tmp_path: Path) -> None:
+    """A store where dedup, crawl and annotate created their tables themselves (IF NOT EXISTS) upgrades in place."""
+    import sqlite3
+
+    from pipeline.store import BASE_SCHEMA, CRAWL_SCHEMA, MINHASH_SCHEMA, SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(BASE_SCHEMA + MINHASH_SCHEMA + CRAWL_SCHEMA)
+    db.execute("INSERT INTO robots (origin, status, body, fetched_at) VALUES ('http://a', 200, x'', 0)")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert [m.split(":")[0] for m in store.migrated] == [str(n) for n in range(3, SCHEMA_VERSION + 1)]
+        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"minhashes", "frontier", "http_cache", "robots", "gold_annotations"} <= tables
+        assert store.db.execute("SELECT COUNT(*) FROM robots").fetchone()[0] == 1  # kept
+
+
+def test_a_new_store_has_every_table_before_any_stage_runs(tmp_path: Path) -> None:
+    with Store(tmp_path / "new.sqlite") as store:
+        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"raw", "articles", "rejects", "runs", "minhashes", "frontier", "gold_annotations"} <= tables

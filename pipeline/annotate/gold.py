@@ -41,35 +41,12 @@ from pipeline.annotate.offsets import OffsetMap, OffsetUnit
 from pipeline.records import ENTITY_LABELS, Article, Entity, Event
 from pipeline.store import Store, utc_now
 
-GOLD_SCHEMA = """
-CREATE TABLE IF NOT EXISTS gold_annotations (
-    project_id INTEGER NOT NULL,
-    annotation_id INTEGER NOT NULL,
-    task_id INTEGER NOT NULL,
-    article_id TEXT NOT NULL,
-    annotator TEXT NOT NULL,
-    created_at TEXT,
-    updated_at TEXT,
-    lead_time REAL,
-    status TEXT NOT NULL,              -- ok | partial (some items reported and left out) | cancelled
-    ground_truth INTEGER NOT NULL DEFAULT 0,
-    text_sha256 TEXT NOT NULL,         -- the stored text the spans were checked against
-    result TEXT NOT NULL,              -- Label Studio's result as pulled (server offsets), for audit
-    entities TEXT NOT NULL,            -- JSON list of Entity dicts, code-point offsets, source 'gold'
-    relations TEXT NOT NULL,           -- JSON list of {label, from: [start, end], to: [start, end]}
-    doc TEXT NOT NULL,                 -- JSON {relevant, category, notes}
-    problems TEXT NOT NULL,            -- JSON list of one-line reasons for what was left out
-    pulled_at TEXT NOT NULL,
-    PRIMARY KEY (project_id, annotation_id)
-);
-CREATE INDEX IF NOT EXISTS gold_annotations_article ON gold_annotations(article_id);
-"""
+# The gold_annotations table is declared in pipeline.store (MIGRATIONS).
 REJECT_STAGE = "annotate-pull"
 
 
 def ensure_gold_schema(store: Store) -> None:
-    with store.db:
-        store.db.executescript(GOLD_SCHEMA)
+    """Kept for callers: every opened store has the table (pipeline.store migration 5)."""
 
 
 def text_sha256(text: str) -> str:

@@ -1,0 +1,327 @@
+"""The local backend: map steps in N worker processes, sink steps in this process, results in input order.
+
+Each worker is a fresh interpreter (``subprocess``, not ``multiprocessing``: spawn re-imports the caller's
+``__main__``, fork from a threaded process can deadlock) that loads its models once and keeps them for later
+batches. This process sends batches (at most ``INFLIGHT`` per worker), receives every outcome as soon as it is
+done, and hands them to the sink steps strictly in input order while the workers go on. The runner is also the
+time limit: a worker silent for longer than the pipeline's ``item_timeout_s`` on one item is killed, the item is
+rejected (``timeout``), and the rest of its batches go to a fresh worker; a worker that dies on an item (a crash
+in C, out of memory) costs that item alone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from pipeline.errors import SurvnewsError
+from pipeline.runner.base import Pipeline, Runner, RunStats
+from pipeline.runner.step import Outcome, Record, Reject
+from pipeline.runner.worker import KEPT_PIPELINES
+
+INFLIGHT = 2  # batches queued per worker: one being worked on, one waiting in the pipe
+START_TIMEOUT_S = 300.0  # a worker's start and model loading, before the per-item limit counts
+AHEAD_BATCHES = 8  # per worker: how far results may run ahead of the oldest unfinished item
+WARM_UP = -1  # id of the empty batch that makes a worker set its steps up ahead of time
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass
+class _Batch:
+    batch_id: int
+    indexes: list[int]  # global input positions of the records
+    records: list[Record]
+    done: int = 0  # outcomes received so far
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    send_conn: Connection
+    receive: Connection
+    # the step lists the worker holds, oldest first, mirroring its own eviction (worker.KEPT_PIPELINES)
+    pipelines: list[str] = field(default_factory=list)
+    assigned: deque[_Batch] = field(default_factory=deque)
+    last_heard: float = 0.0
+    ready: bool = False  # the head batch's steps are set up: the per-item time limit counts
+    outbox: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+    sender: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        # Sending happens in a thread: a batch of pages is larger than a pipe's buffer, and while this process
+        # waits for the worker to read it, the worker may be waiting for this process to read its results.
+        self.sender = threading.Thread(target=self._send_loop, name="survnews-runner-send", daemon=True)
+        self.sender.start()
+
+    def _send_loop(self) -> None:
+        while True:
+            message = self.outbox.get()
+            try:
+                self.send_conn.send(message)
+            except (OSError, ValueError):
+                return  # the worker is gone; the receiving side notices
+            if message is None:
+                return
+
+    def send(self, message: Any) -> None:
+        self.outbox.put(message)
+
+    def install(self, key: str, blob: bytes) -> None:
+        """Send the pipeline's steps unless the worker holds them (it keeps the last ``KEPT_PIPELINES``)."""
+        if key in self.pipelines:
+            return
+        self.send(("steps", key, blob))
+        self.pipelines.append(key)
+        del self.pipelines[:-KEPT_PIPELINES]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.send(None)
+        self.kill(grace_s=2.0)
+
+    def kill(self, grace_s: float = 0.0) -> None:
+        if grace_s:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(grace_s)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+        self.outbox.put(None)
+        if self.sender is not None:
+            self.sender.join(1.0)
+        for conn in (self.send_conn, self.receive):
+            conn.close()
+
+
+def _start_worker() -> _Worker:
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    for name in THREAD_VARIABLES:  # N workers on N cores: one thread each, or BLAS oversubscribes the cores
+        env.setdefault(name, "1")
+    code = f"from pipeline.runner.worker import main; main({to_child_r}, {from_child_w})"
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
+    finally:
+        os.close(to_child_r)
+        os.close(from_child_w)
+    worker = _Worker(process, Connection(to_child_w, readable=False), Connection(from_child_r, writable=False))
+    worker.last_heard = time.monotonic()
+    return worker
+
+
+class _Pool:
+    """Worker processes kept for the life of this process, so later runs do not pay the start again."""
+
+    def __init__(self) -> None:
+        self.workers: list[_Worker] = []
+        self.owner = os.getpid()
+
+    def take(self, n: int) -> list[_Worker]:
+        if self.owner != os.getpid():  # a forked child must not talk to its parent's workers
+            self.workers, self.owner = [], os.getpid()
+        self.workers = [w for w in self.workers if w.alive()]
+        while len(self.workers) < n:
+            self.workers.append(_start_worker())
+        return self.workers[:n]
+
+    def replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        fresh = _start_worker()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        if self.owner == os.getpid():
+            for worker in self.workers:
+                worker.stop()
+        self.workers = []
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
+
+
+class LocalRunner(Runner):
+    """Map steps in ``workers`` local processes (default: one per core)."""
+
+    name = "local"
+
+    @staticmethod
+    def _steps_blob(pipeline: Pipeline) -> tuple[str, bytes]:
+        for step in pipeline.map_steps:  # this runner enforces the time limit: no second process per item
+            step.limited_by_runner = pipeline.item_timeout_s is not None
+        blob = pickle.dumps(pipeline.map_steps)
+        return hashlib.sha256(blob).hexdigest()[:16], blob
+
+    def warm_up(self, pipeline: Pipeline) -> None:
+        """Start the workers and set the pipeline's steps up (imports, models) while this process does something
+        else, e.g. reads the inputs; the next :meth:`run` of the same pipeline finds them ready."""
+        key, blob = self._steps_blob(pipeline)
+        for worker in _POOL.take(self.workers):
+            worker.install(key, blob)
+            if not worker.assigned:
+                worker.last_heard, worker.ready = time.monotonic(), False
+            worker.send(("batch", key, WARM_UP, []))  # an empty batch: set-up only
+            worker.assigned.append(_Batch(WARM_UP, [], []))
+
+    def map(self, pipeline: Pipeline, records: Iterable[Record], stats: RunStats) -> Iterator[Outcome]:
+        key, blob = self._steps_blob(pipeline)
+        source = _batches(records, pipeline.batch_size)
+        retry: deque[_Batch] = deque()
+        results: dict[int, Outcome] = {}
+        next_out = 0
+        exhausted = False
+        workers: list[_Worker] = []
+        next_id = [10**9]  # ids of re-sent remainders, apart from the source's
+
+        def assign(worker: _Worker) -> bool:
+            nonlocal exhausted
+            if retry:
+                batch = retry.popleft()
+            elif exhausted:
+                return False
+            else:
+                got = next(source, None)
+                if got is None:
+                    exhausted = True
+                    return False
+                batch = got
+            worker.install(key, blob)
+            worker.send(("batch", key, batch.batch_id, batch.records))
+            if not worker.assigned:
+                worker.last_heard, worker.ready = time.monotonic(), False
+            worker.assigned.append(batch)
+            return True
+
+        def fail_head(worker: _Worker, code: str, reason: str) -> _Worker:
+            """The worker hung or died on the head batch's current item: reject it, re-send everything after."""
+            head = worker.assigned.popleft()
+            if head.done < len(head.records):
+                record = head.records[head.done]
+                results[head.indexes[head.done]] = Reject(record, pipeline.timeout_stage, code, reason)
+                rest = _Batch(next_id[0], head.indexes[head.done + 1 :], head.records[head.done + 1 :])
+                next_id[0] += 1
+                if rest.records:
+                    retry.append(rest)
+            retry.extend(worker.assigned)
+            worker.assigned.clear()
+            fresh = _POOL.replace(worker)
+            workers[workers.index(worker)] = fresh
+            return fresh
+
+        def handle(worker: _Worker, message: Any) -> None:
+            worker.last_heard = time.monotonic()
+            kind = message[0]
+            if kind == "hello":
+                return
+            head = worker.assigned[0]
+            if kind == "ready":
+                worker.ready = True
+            elif kind == "item":
+                _, _, index, outcome = message
+                results[head.indexes[index]] = outcome
+                head.done = index + 1
+            elif kind == "done":
+                for step_stats in message[2]:
+                    stats.add(step_stats)
+                worker.assigned.popleft()
+                worker.ready = False
+            elif kind == "error":
+                raise message[2]
+
+        try:
+            workers = _POOL.take(self.workers)
+            while True:
+                limit = AHEAD_BATCHES * pipeline.batch_size * len(workers)
+                for depth in range(1, INFLIGHT + 1):  # round-robin: every worker gets a batch before any gets two
+                    for worker in workers:
+                        if len(worker.assigned) < depth and len(results) < limit:
+                            assign(worker)
+                busy = [w for w in workers if w.assigned]
+                if exhausted and not retry and all(b.batch_id == WARM_UP for w in busy for b in w.assigned):
+                    break  # done; a warm-up still running is no reason to wait (the next run handles its replies)
+                now = time.monotonic()
+                deadline = min((self._deadline(w, pipeline) for w in busy), default=float("inf"))
+                timeout = None if deadline == float("inf") else max(0.0, deadline - now)
+                for conn in wait([w.receive for w in busy], timeout):
+                    worker = next(w for w in busy if w.receive is conn)
+                    try:
+                        while worker.receive.poll():
+                            handle(worker, worker.receive.recv())
+                    except (EOFError, OSError):
+                        if not worker.ready:
+                            raise SurvnewsError(
+                                f"a {pipeline.name} worker process died while starting (its error is above)"
+                            ) from None
+                        why = "the worker process died on this item (a crash in C or out of memory)"
+                        fail_head(worker, "worker-died", why)
+                for worker in list(workers):
+                    if worker.assigned and time.monotonic() > self._deadline(worker, pipeline):
+                        if not worker.ready:
+                            raise SurvnewsError(f"a {pipeline.name} worker did not start in {START_TIMEOUT_S:g} s")
+                        fail_head(
+                            worker,
+                            "timeout",
+                            f"{pipeline.timeout_stage} took longer than {pipeline.item_timeout_s:g} s; item abandoned",
+                        )
+                while next_out in results:
+                    yield results.pop(next_out)
+                    next_out += 1
+        except BaseException:
+            # an error, Ctrl-C or the consumer closing early: unfinished work is unknown to the workers' state
+            for worker in workers:
+                if worker.assigned:
+                    _POOL.replace(worker)
+            raise
+
+    @staticmethod
+    def _deadline(worker: _Worker, pipeline: Pipeline) -> float:
+        if not worker.ready:
+            return worker.last_heard + START_TIMEOUT_S
+        if pipeline.item_timeout_s is None:
+            return float("inf")
+        return worker.last_heard + pipeline.item_timeout_s
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[_Batch]:
+    batch: list[Record] = []
+    start = 0
+    batch_id = 0
+    for index, record in enumerate(records):
+        batch.append(record)
+        if len(batch) >= size:
+            yield _Batch(batch_id, list(range(start, index + 1)), batch)
+            batch_id += 1
+            start = index + 1
+            batch = []
+    if batch:
+        yield _Batch(batch_id, list(range(start, start + len(batch))), batch)
+
+
+def close_workers() -> None:
+    """End the kept worker processes (tests and benchmarks that want a cold start)."""
+    _POOL.close()
