@@ -217,7 +217,8 @@ def settings_to_toml(settings: Settings) -> str:
     """The settings as a TOML file that ``load_settings`` reads back to the same settings (secrets masked)."""
     data = settings.model_dump(mode="json")
     lines: list[str] = []
-    sources = data.pop("sources", [])
+    # arrays of tables ([[sources]], [[licenses]]) go after the plain sections
+    arrays = {key: data.pop(key) for key in [k for k, v in data.items() if isinstance(v, list)]}
     for section, values in data.items():
         lines.append(f"[{section}]")
         for key, value in values.items():
@@ -226,8 +227,9 @@ def settings_to_toml(settings: Settings) -> str:
             else:
                 lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
         lines.append("")
-    for source in sources:
-        lines.append("[[sources]]")
-        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in source.items() if v is not None]
-        lines.append("")
+    for name, entries in arrays.items():
+        for entry in entries:
+            lines.append(f"[[{name}]]")
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+            lines.append("")
     return "\n".join(lines)
