@@ -21,7 +21,7 @@ from pipeline import __version__
 from pipeline.components.actors import GAZETTEER_PATH
 from pipeline.components.common import RESULT_KEY
 from pipeline.components.locations import LOCATION_RULES_PATH
-from pipeline.components.technology import TAXONOMY_PATH
+from pipeline.components.technology import TAXONOMY_PATH, TECHNOLOGY_MODEL_DIR
 from pipeline.errors import ConfigError
 from pipeline.paths import MODELS_DIR
 from pipeline.records import Entity, Event
@@ -32,6 +32,7 @@ BASE_MODEL = "survnews_base"
 BLANK_MODEL = "blank"
 RULES_NAME = "survnews_rules"  # identity of a pipeline without a trained NER
 SENTENCE_COMPONENTS = {"parser", "senter", "sentencizer"}
+TECHNOLOGY_RECOGNISER = "survnews_technology_model"  # the trained TECHNOLOGY head (pipeline/models/survnews_technology)
 DOMAIN_COMPONENTS = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
 
 
@@ -64,6 +65,10 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     if not SENTENCE_COMPONENTS & set(nlp.pipe_names):
         first = nlp.pipe_names[0] if nlp.pipe_names else None
         nlp.add_pipe("sentencizer", first=first is not None) if first else nlp.add_pipe("sentencizer")
+    if base_name != RULES_NAME and TECHNOLOGY_RECOGNISER not in nlp.pipe_names:
+        # Right after the base tok2vec, whose token vectors it reuses when the weights match (survnews_base).
+        after = "tok2vec" if "tok2vec" in nlp.pipe_names else None
+        nlp.add_pipe(TECHNOLOGY_RECOGNISER, after=after) if after else nlp.add_pipe(TECHNOLOGY_RECOGNISER)
     for name in DOMAIN_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
@@ -80,9 +85,9 @@ def _load(name: str, model: str) -> Language:
 
 
 def rules_fingerprint() -> str:
-    """Short hash of the rule files, so a change of taxonomy, gazetteer or location rules re-tags."""
+    """Short hash of the rule files and the TECHNOLOGY recogniser's meta, so a change of either re-tags."""
     digest = hashlib.sha256()
-    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH):
+    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH, TECHNOLOGY_MODEL_DIR / "meta.json"):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:8]
 

@@ -21,6 +21,12 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
+from pipeline.components.actor_patterns import (
+    PERSON_TITLES,
+    descriptor_matches,
+    foreign_org_matches,
+    person_matches,
+)
 from pipeline.components.common import (
     SCHEMAS_DIR,
     SurfaceIndex,
@@ -144,11 +150,260 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Television",): "media",
     ("Broadcasting", "Corporation"): "media",
     ("Party",): "political_party",
+    ("Unit",): "law_enforcement",
+    ("Squad",): "law_enforcement",
+    ("Task", "Force"): "law_enforcement",
+    ("Police", "Prefecture"): "law_enforcement",
+    ("Police", "Authority"): "law_enforcement",
+    ("Police", "Office"): "law_enforcement",
+    ("Police", "Commission"): "government",
+    ("Intelligence", "Centre"): "intelligence",
+    ("Intelligence", "Center"): "intelligence",
+    ("Monitoring", "Centre"): "intelligence",
+    ("Security", "Department"): "law_enforcement",
+    ("Directorate",): "government",
+    ("Regulator",): "government",
+    ("Ombudsman",): "government",
+    ("Inspectorate",): "government",
+    ("Secretariat",): "government",
+    ("Circuit",): "government",
+    ("Service",): "government",
+    ("Revenue", "Service"): "government",
+    ("Systems",): "company",
+    ("Analytics",): "company",
+    ("Solutions",): "company",
+    ("Labs",): "company",
+    ("Networks",): "company",
+    ("Communications",): "company",
+    ("Forensics",): "company",
+    ("Pty", "Ltd"): "company",
+    ("BV",): "company",
+    ("NV",): "company",
+    ("SAC",): "company",
+    ("SA",): "company",
+    ("SAS",): "company",
+    ("SRL",): "company",
+    ("AB",): "company",
+    ("Oy",): "company",
+    ("Sdn", "Bhd"): "company",
+    ("LLP",): "company",
+    ("Software",): "company",
+    ("Mobile",): "company",
+    ("Wireless",): "company",
+    ("Robotics",): "company",
+    ("Dynamics",): "company",
+    ("Metro",): "company",
+    ("Vigilancia",): "company",
+    ("Aerospace",): "company",
+    ("Alliance",): "civil_society",
+    ("Collective",): "civil_society",
+    ("Initiative",): "civil_society",
+    ("Network",): "civil_society",
+    ("Campaign",): "civil_society",
+    ("Movement",): "civil_society",
+    ("Defenders",): "civil_society",
+    ("Monitor",): "civil_society",
+    ("Frontline",): "civil_society",
+    ("Forum",): "civil_society",
+    ("Trust",): "civil_society",
+    ("Fund",): "civil_society",
+    ("Center",): "civil_society",
+    ("Centre",): "civil_society",
+    ("Lawyers",): "civil_society",
+    ("Clinic",): "civil_society",
+    ("Review",): "media",
+    ("Ledger",): "media",
+    ("Observer",): "media",
+    ("Mirror",): "media",
+    ("Chronicle",): "media",
+    ("Courier",): "media",
+    ("Daily",): "media",
+    ("Weekly",): "media",
+    ("Express",): "media",
+    ("Standard",): "media",
+    ("Sentinel",): "media",
+    ("Clarion",): "media",
+    ("Magazine",): "media",
+    ("Press",): "media",
+    ("Dispatch",): "media",
+    ("Bulletin",): "media",
+    ("Inquirer",): "media",
+    ("Telegraph",): "media",
+    ("Notícias",): "media",
+    ("Noticias",): "media",
+    ("Hoy",): "media",
+    ("Diario",): "media",
+    ("Zeitung",): "media",
+    ("Desk",): "media",
+    ("Press", "Collective"): "media",
+    ("Broadcasting",): "media",
+    ("TV",): "media",
+    ("FM",): "media",
+    ("Podcast",): "media",
+    ("Newsroom",): "media",
+    ("Research", "Group"): "academic",
+    ("Research", "Centre"): "academic",
+    ("Research", "Center"): "academic",
+    ("Observatory",): "academic",
+    ("School",): "academic",
+    ("Data", "Lab"): "academic",
 }
 _HEADS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _words, _type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
     _HEADS_BY_FIRST.setdefault(_words[0], []).append((_words, _type))
 # Names that mark civil society whatever their head word ("Council for Civil Liberties").
+# Words inside a name that outrank its head word or descriptor.
+TYPE_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset(
+            {
+                "Police",
+                "Policía",
+                "Polícia",
+                "Investigation",
+                "Investigations",
+                "Criminal",
+                "Constabulary",
+                "Gendarmerie",
+                "Carabineros",
+                "Patrol",
+                "Garda",
+                "Cybercrime",
+            }
+        ),
+        "law_enforcement",
+    ),
+    (frozenset({"Intelligence", "Espionage"}), "intelligence"),
+    (frozenset({"Army", "Armed", "Military", "Navy", "Ejército"}), "military"),
+    (frozenset({"University", "Universidad", "Universidade", "Université", "Laboratório", "Research"}), "academic"),
+)
+# Words that make a capitalised run an organisation's name rather than a person's.
+ORG_WORDS = {
+    "Group",
+    "Foundation",
+    "Institute",
+    "University",
+    "Council",
+    "Court",
+    "Police",
+    "Ministry",
+    "Agency",
+    "Society",
+    "Association",
+    "Network",
+    "Alliance",
+    "Collective",
+    "Initiative",
+    "Watch",
+    "Monitor",
+    "Daily",
+    "Review",
+    "Sentinel",
+    "Ledger",
+    "Observer",
+    "Mirror",
+    "Times",
+    "Post",
+    "News",
+    "Radio",
+    "Metro",
+    "Transit",
+    "Telecom",
+    "Systems",
+    "Analytics",
+    "Solutions",
+    "Technologies",
+    "Bank",
+    "Commission",
+    "Authority",
+    "Service",
+    "Office",
+    "Bureau",
+    "Department",
+    "Directorate",
+    "Lab",
+    "Centre",
+    "Center",
+    "Project",
+    "Campaign",
+    "Union",
+    "Party",
+    "Assembly",
+    "Parliament",
+    "Senate",
+    "Congress",
+    "Airport",
+    "Station",
+    "Street",
+    "Road",
+    "Avenue",
+    "Square",
+    "Market",
+    "Park",
+    "Hospital",
+    "School",
+    "College",
+    "Academy",
+    "Prison",
+    "Camp",
+    "Estate",
+    "Tower",
+    "Bridge",
+    "Press",
+    "Magazine",
+    "Journal",
+    "Herald",
+    "Tribune",
+    "Gazette",
+    "Express",
+    "Standard",
+    "Chronicle",
+    "Courier",
+    "Company",
+    "Corporation",
+    "Inc",
+    "Ltd",
+    "LLC",
+    "Holdings",
+    "Industries",
+    "Electronics",
+    "Forensics",
+    "Security",
+    "Digital",
+    "Data",
+    "Rights",
+    "Defenders",
+    "Lawyers",
+    "Frontline",
+    "Forum",
+    "Trust",
+    "Fund",
+    "Unit",
+    "Squad",
+    "Force",
+    "Army",
+    "Navy",
+    "Guard",
+    "Command",
+    "Cybercrime",
+    "Public",
+    "National",
+    "Federal",
+    "State",
+    "City",
+    "Municipal",
+    "Provincial",
+    "Regional",
+    "Republic",
+    "Kingdom",
+    "United",
+    "Global",
+    "International",
+    "App",
+}
+# Street and district words: "Avenida Paulista", "South Bronx" are places, not people.
+ORG_WORDS |= {"Avenida", "Rua", "Rue", "Calle", "Via", "Vía", "Gran", "Place", "Plaza", "Praça", "Piazza", "Boulevard"}
+ORG_WORDS |= {"North", "South", "East", "West", "Upper", "Lower", "Greater", "Central", "Saint", "San", "Santa", "Port"}
 CIVIL_SOCIETY_MARKERS = ("Civil Liberties", "Human Rights", "Digital Rights", "Rights Watch", "Privacy", "Freedom")
 # Legal instruments look like organisation names but are not actors ("Privacy Act", "Investigatory Powers Bill").
 LEGAL_WORDS = {
@@ -174,6 +429,19 @@ LEGAL_WORDS = {
 
 # Heads that take a complement: "Ministry of Public Security", "University of Toronto".
 OPENING_HEADS = {
+    "Movement",
+    "Collective",
+    "Campaign",
+    "Network",
+    "Alliance",
+    "Initiative",
+    "Observatory",
+    "Circuit",
+    "Squad",
+    "Unit",
+    "Inspectorate",
+    "Secretariat",
+    "Directorate",
     "Ministry",
     "Department",
     "Bureau",
@@ -308,6 +576,23 @@ ADMIN_WORDS = {
 }
 
 PUBLIC_ROLES = {
+    "parliamentarian",
+    "vice-president",
+    "chairperson",
+    "magistrate",
+    "auditor",
+    "regulator",
+    "ombudsman",
+    "sergeant",
+    "captain",
+    "lieutenant",
+    "academic",
+    "scientist",
+    "lecturer",
+    "criminologist",
+    "brigadier",
+    "councilmember",
+    "alderman",
     "minister",
     "president",
     "premier",
@@ -361,7 +646,6 @@ PUBLIC_ROLES = {
     "reporter",
     "correspondent",
     "editor",
-    "activist",
     "dissident",
     "campaigner",
     "advocate",
@@ -408,6 +692,19 @@ PUBLIC_ROLES = {
     "sir",
     "baroness",
     "dame",
+    "chairs",
+    "leads",
+    "heads",
+    "runs",
+    "directs",
+    "represents",
+    "oversees",
+    "founded",
+    "manages",
+    "commands",
+    "chaired",
+    "led",
+    "headed",
 }
 PRIVATE_ROLES = {
     "resident",
@@ -457,6 +754,101 @@ PRIVATE_ROLES = {
     "pensioner",
     "retiree",
     "local",
+    "sister",
+    "brother",
+    "aunt",
+    "uncle",
+    "cousin",
+    "grandson",
+    "granddaughter",
+    "widow",
+    "widower",
+    "pupil",
+    "schoolgirl",
+    "schoolboy",
+    "child",
+    "boy",
+    "girl",
+    "minor",
+    "trader",
+    "vendor",
+    "hawker",
+    "seller",
+    "cleaner",
+    "waiter",
+    "waitress",
+    "nurse",
+    "teacher",
+    "pharmacist",
+    "programmer",
+    "labourer",
+    "laborer",
+    "rider",
+    "cook",
+    "mechanic",
+    "carpenter",
+    "tailor",
+    "designer",
+    "accountant",
+    "businessman",
+    "businesswoman",
+    "cashier",
+    "gardener",
+    "owner",
+    "fisherman",
+    "housewife",
+    "mum",
+    "dad",
+    "protesters",
+    "demonstrators",
+    "petitioner",
+    "depositor",
+    "detainee",
+    "prisoner",
+    "refugee",
+    "migrant",
+    "asylum",
+    "applicant",
+    "claimant",
+    "recipient",
+    "plaintiff",
+    "complainant",
+    "witness",
+    "survivor",
+    "flyer",
+    "freshman",
+    "graduate",
+    "undergraduate",
+    "rescuer",
+    "activist",
+    "organiser",
+    "organizer",
+    "player",
+    "hairdresser",
+    "barber",
+    "electrician",
+    "plumber",
+    "builder",
+    "courier",
+    "clerk",
+    "engineer",
+    "doctor",
+    "lives",
+    "lived",
+    "works",
+    "worked",
+    "sells",
+    "sold",
+    "drives",
+    "lost",
+    "studies",
+    "attends",
+    "commutes",
+    "old",
+    "uninstalled",
+    "fled",
+    "arrested",
+    "detained",
 }
 PUBLIC_TITLES = {
     "justice",
@@ -576,14 +968,57 @@ class ActorTagger:
                 private_person=False if entry.actor_type == "person" else None,
                 source="gazetteer",
             )
+        pattern_persons: list[Span] = []
         if self.patterns:
             for start, end, actor_type, country in self._pattern_matches(doc):
                 # A pattern name that contains a gazetteer name ("Tencent Holdings Ltd") is the fuller name.
                 taken.append((start, end))
                 add_candidate(doc, start, end, "ACTOR", actor_type=actor_type, country=country, source="pattern")
-        if self.use_ner:
-            self._add_ner_actors(doc)
+            found = descriptor_matches(doc, self._is_place_or_known) + foreign_org_matches(doc)
+            for start, end, actor_type in found:
+                start, end = _strip_edges(doc, start, end)
+                if end > start and doc[end - 1].text not in LEGAL_WORDS:
+                    typed = self._typed(doc, start, end, self._refine_type(doc[start:end], actor_type))
+                    add_candidate(doc, start, end, "ACTOR", actor_type=typed[2], country=typed[3], source="pattern")
+            org_texts = {
+                c.text for c in candidates(doc, "ACTOR") if candidate_attrs(c).get("actor_type") not in (None, "person")
+            }
+            pattern_persons = [
+                doc[s:e]
+                for s, e in person_matches(doc, lambda text: text in org_texts or self._is_not_person_name(text))
+            ]
+        if self.use_ner or pattern_persons:
+            self._add_ner_actors(doc, pattern_persons)
         return doc
+
+    def _is_place_or_known(self, text: str) -> bool:
+        """A place or demonym: not the name of an organisation a descriptor introduces ("the Israeli firm")."""
+        return text in self.locations.places or text in self.locations.demonyms or text in NON_NAME_WORDS
+
+    def _is_not_person_name(self, text: str, trust_places: bool = True) -> bool:
+        """Known actors, places, and names built like organisations ("Kenya Daily Sentinel") are not people.
+
+        ``trust_places`` False (the NER says person): a first word that is also a place ("Mara Quell") is fine."""
+        if text in self.index or text in self.locations.places or text in self.locations.demonyms:
+            return True
+        if any(w.lower() in {"and", "&", "of", "for", "on", "in"} for w in text.split()):
+            return True
+        words = text.split()
+        if trust_places and words and (words[0] in self.locations.places or words[0] in self.locations.demonyms):
+            return True
+        return any(
+            w in _HEADS_BY_FIRST or w in OPENING_HEADS or w in ORG_WORDS or w.lower() in LOWER_HEADS or w.isupper()
+            for w in words
+        )
+
+    @staticmethod
+    def _refine_type(span: Span, actor_type: str) -> str:
+        """Words inside the name outrank the descriptor's type ("the agency X Police" is law enforcement)."""
+        words = {t.text for t in span}
+        for marker_words, marked in TYPE_MARKERS:
+            if words & marker_words and not (marked == "military" and span[0].text in {"Ministry", "Ministerio"}):
+                return marked
+        return actor_type
 
     def _gazetteer_matches(self, doc: Doc) -> list[tuple[int, int, GazetteerEntry]]:
         out: list[tuple[int, int, GazetteerEntry]] = []
@@ -621,6 +1056,8 @@ class ActorTagger:
                 if span is not None:
                     out.append(self._typed(doc, span[0], span[1], actor_type))
             lower_type = LOWER_HEADS.get(token.text)
+            if token.i + 1 < len(doc) and doc[token.i + 1].lower_ in _BUILDING_WORDS:
+                lower_type = None  # "Hartley Street police station": a building, not the police
             if lower_type is not None:
                 prefix = self._place_prefix(doc, token.i)
                 if prefix is not None:
@@ -711,11 +1148,12 @@ class ActorTagger:
         return None
 
     # -- NER ------------------------------------------------------------------------------------------------
-    def _add_ner_actors(self, doc: Doc) -> None:
-        persons: list[Span] = []
+    def _add_ner_actors(self, doc: Doc, pattern_persons: list[Span] | None = None) -> None:
+        persons: list[Span] = list(pattern_persons or [])
+        covered = {i for span in persons for i in range(span.start, span.end)}
         person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
         located = {(c.start, c.end) for c in candidates(doc, "LOCATION") if candidate_attrs(c).get("source") != "ner"}
-        for ent in doc.ents:
+        for ent in doc.ents if self.use_ner else ():
             kind = ner_kind(ent)
             span = _trim(ent)
             if span is None or not span.text[:1].isupper() or any(ch.isdigit() for ch in span.text):
@@ -746,6 +1184,10 @@ class ActorTagger:
                 entry = self.index.get(span.text)
                 if entry is not None:
                     continue  # the gazetteer already has it
+                if len(span) > 1 and self._is_not_person_name(span.text, trust_places=False):
+                    continue  # "Avenida Paulista", "Kenya Daily Sentinel": built like a place or an organisation
+                if any(i in covered for i in range(span.start, span.end)):
+                    continue  # a name pattern found this person, with better boundaries
                 persons.append(span)
                 continue
             entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
@@ -768,16 +1210,23 @@ class ActorTagger:
             flag = flags[id(span)]
             if flag is not None:
                 by_name.setdefault(span.text, flag)
-                if len(span) > 1:
-                    for token in span:
-                        by_name_part.setdefault(token.text, flag)
+                last = span[-1]  # the surname: later mentions give it alone ("Salami said")
+                if last.is_title and len(span) > 1:
+                    by_name_part.setdefault(last.text, flag)
+        multi_token_parts = {t.text for span in persons if len(span) > 1 for t in span}
         for span in persons:
             flag = flags[id(span)]
             if flag is None:
                 flag = by_name.get(span.text)
-            if flag is None and len(span) == 1:
-                flag = by_name_part.get(span.text)
-            add_candidate(doc, span.start, span.end, "ACTOR", actor_type="person", private_person=flag, source="ner")
+            if flag is None:
+                flag = next((by_name_part[t.text] for t in span if t.text in by_name_part), None)
+            if flag is None and (len(span) > 1 or span.text in multi_token_parts):
+                # Recall first: a named person no public role vouches for anywhere in the article is private
+                # (residents, sources, relatives); officials, executives and researchers are named with their role.
+                # A lone capitalised word the NER calls a person ("Vumacam") is not vouched for as a person.
+                flag = True
+            source = "pattern" if pattern_persons and any(span is p for p in pattern_persons) else "ner"
+            add_candidate(doc, span.start, span.end, "ACTOR", actor_type="person", private_person=flag, source=source)
 
     def type_of_org(self, span: Span) -> str | None:
         # Case-insensitive on head words: the news writes "Metropolitan police", "Labour party".
@@ -895,13 +1344,32 @@ def _longest_first(found: list[tuple[int, int, str, str | None]]) -> list[tuple[
     return sorted(out)
 
 
+_BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
+
+
+def _strip_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Without a leading article and trailing punctuation or possessive."""
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
+        end -= 1
+    return start, end
+
+
 def _trim(span: Span) -> Span | None:
     doc = span.doc
     start, end = span.start, span.end
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
         start += 1
+    for i in range(start, end - 1):
+        if "\n" in doc[i].whitespace_ or "\n" in doc[i + 1].text:
+            end = i + 1  # a name never runs over a line break ("Marcus Bell\n\nCivil")
+            break
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
         end -= 1
+    # A title or role word the NER took into a person's name stays outside ("Alderman Carlos Ramírez-Rosa").
+    while end - start > 1 and doc[start].lower_.rstrip(".") in PERSON_TITLES and doc[start + 1].is_title:
+        start += 1
     return doc[start:end] if end > start else None
 
 
@@ -925,6 +1393,12 @@ def private_person_flag(span: Span) -> bool | None:
         if doc[i].text in _CLAUSE_BREAKS:
             break
         window.append(doc[i])
+    if span.start - 1 > sent.start and doc[span.start - 1].text in {",", "—", "–", ":"}:
+        # A role in apposition before the name: "Its director, Hannah Okoro, said", "His mother, Abena Osei".
+        for i in range(span.start - 2, max(sent.start, span.start - 2 - 5) - 1, -1):
+            if doc[i].text in _CLAUSE_BREAKS:
+                break
+            window.append(doc[i])
     if span.end < sent.end and doc[span.end].text in {",", "("}:
         for i in range(span.end + 1, min(sent.end, span.end + 1 + ROLE_WINDOW)):
             if doc[i].text in _CLAUSE_BREAKS:
@@ -936,6 +1410,8 @@ def private_person_flag(span: Span) -> bool | None:
         if word not in PRIVATE_ROLES and word not in PUBLIC_ROLES and word.endswith("s"):
             word = word[:-1]  # "MPs", "officials", "protesters"
         distance = span.start - token.i if token.i < span.start else token.i - span.end + 1
+        if token.like_num and token.i == span.end + 1:
+            word = "old"  # "Luís Pereira, 71, said": an age in apposition
         if word in PRIVATE_ROLES:
             verdict = True
         elif word in PUBLIC_ROLES:
