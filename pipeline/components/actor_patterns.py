@@ -21,15 +21,16 @@ from spacy.tokens import Doc, Token
 
 # Lines that are bylines or credits, and credits inside a line (caption credits after a "|" or at line end).
 _CREDIT_LINE = re.compile(
-    r"^[ \t]*(?:(?:With |Additional )?(?:reporting|Reporting|REPORTING) by|By|BY|Words|Text|Written by|Edited by|"
-    r"Editing by|Compiled by|Photos?|Photograph(?:s|y)?|Pictures?|Images?|Video|Illustrations?|Graphics?|"
-    r"Credit|Source|Translated by)\b[ \t]*:?[ \t]*[^\n]{0,160}$",
+    r"^[ \t]*(?:(?:(?:With|with|Additional|additional) )?(?:reporting|Reporting|REPORTING) by|By|BY|Written by|"
+    r"Edited by|Editing by|Compiled by|Translated by|Words by)\b[^\n]{0,160}$"
+    r"|^[ \t]*(?:Photos?|Photograph(?:s|y)?|Pictures?|Images?|Video|Illustrations?|Graphics?|Credit|Source)"
+    r"(?:[ \t]*:|[ \t]+by\b|[ \t]+courtesy\b)[^\n]{0,160}$",
     re.MULTILINE,
 )
 _INLINE_CREDIT = re.compile(
-    r"(?:[|•·;]|\()\s*(?:(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by|[Ee]diting by|[Ee]dited by|"
-    r"Photos?|Photograph|Pictures?|Images?|Illustration|Credit)\b\s*:?\s*[^\n]{0,120}"
-    r"|(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: by)?\s*:\s*[^\n]{0,120}"
+    r"(?:[|•·;]|\()\s*(?:(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by|[Ee]diting by|[Ee]dited by)\b[^\n]{0,120}"
+    r"|(?:[|•·;]|\()\s*(?:Photos?|Photograph|Pictures?|Images?|Illustration|Credit)\s*(?::|by\b)[^\n]{0,120}"
+    r"|\b(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: by)?\s*:\s*[^\n]{0,120}"
     r"|\b(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by [^\n]{0,120}"
 )
 
@@ -78,19 +79,12 @@ DESCRIPTOR_TYPES: dict[str, str] = {
     "startup": "company",
     "contractor": "company",
     "subcontractor": "company",
-    "vendor": "company",
     "supplier": "company",
-    "maker": "company",
     "manufacturer": "company",
-    "operator": "company",
-    "provider": "company",
-    "developer": "company",
     "giant": "company",
     "conglomerate": "company",
     "reseller": "company",
     "retailer": "company",
-    "carrier": "company",
-    "brand": "company",
     "outlet": "media",
     "newspaper": "media",
     "paper": "media",
@@ -325,8 +319,11 @@ def descriptor_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[
             determiner = _determiner_before(doc, token.i)
             if determiner or start > token.i + 1:
                 out.append((start, end, actor_type))
-        # "X, a digital rights association" / "X, the company that ..."
-        if token.i >= 3:
+        # "X, a digital rights association" / "X, the company that ..." (the descriptor heads its phrase: not "a
+        # university student")
+        after = doc[token.i + 1] if token.i + 1 < n else None
+        heads_phrase = after is None or not after.is_alpha or not after.is_lower or after.lower_ in _AFTER_HEAD
+        if token.i >= 3 and heads_phrase and word in _APPOSITION_OK:
             k = token.i - 1
             steps = 0
             while k > 0 and steps < 4 and doc[k].lower_ not in {"a", "an", "the"} and doc[k].text not in {",", "."}:
@@ -352,6 +349,86 @@ def descriptor_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[
                 if name_end > name_start and not is_known(doc[name_start:name_end].text):
                     out.append((name_start, name_end, actor_type))
     return out
+
+
+_AFTER_HEAD = {
+    "that",
+    "which",
+    "who",
+    "whose",
+    "based",
+    "in",
+    "of",
+    "for",
+    "with",
+    "from",
+    "at",
+    "on",
+    "and",
+    "founded",
+    "run",
+    "known",
+    "set",
+    "called",
+    "named",
+    "behind",
+    "by",
+    "to",
+    "said",
+    "says",
+    "has",
+    "had",
+    "is",
+    "was",
+}
+# Descriptors trusted in apposition after a name ("X, a rights group"); person-like ones ("a local vendor") are not.
+_APPOSITION_OK = {
+    "group",
+    "organisation",
+    "organization",
+    "association",
+    "coalition",
+    "campaign",
+    "charity",
+    "ngo",
+    "watchdog",
+    "collective",
+    "alliance",
+    "network",
+    "movement",
+    "nonprofit",
+    "non-profit",
+    "foundation",
+    "initiative",
+    "company",
+    "firm",
+    "start-up",
+    "startup",
+    "contractor",
+    "supplier",
+    "manufacturer",
+    "conglomerate",
+    "giant",
+    "outlet",
+    "newspaper",
+    "daily",
+    "weekly",
+    "magazine",
+    "broadcaster",
+    "tabloid",
+    "site",
+    "website",
+    "agency",
+    "regulator",
+    "lab",
+    "laboratory",
+    "institute",
+    "university",
+    "tank",
+    "unit",
+    "squad",
+    "party",
+}
 
 
 def _determiner_before(doc: Doc, i: int) -> bool:
@@ -673,8 +750,12 @@ def person_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[int,
         if not token.text[:1].isupper() or not token.is_alpha or token.text in NON_NAME_START:
             i += 1
             continue
-        end = name_run(doc, i, max_tokens=6)
-        words = [t for t in doc[i:end] if t.is_alpha and t.lower_ not in _PARTICLES]
+        end = _person_run(doc, i)
+        for k in range(end - 1, i, -1):  # "Green Party MP Teanau Tuiono": the name starts after the title
+            if doc[k].lower_.rstrip(".") in PERSON_TITLES and doc[k].text[:1].isupper():
+                i = k + 1
+                break
+        words = [t for t in doc[i:end] if t.is_alpha and t.lower_ not in _PARTICLES and not _glued_part(doc, t.i)]
         if len(words) < 2 or len(words) > 4 or not all(w.text[:1].isupper() and w.text[1:2].islower() for w in words):
             i = max(end, i + 1)
             continue
@@ -685,13 +766,68 @@ def person_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[int,
                 i = end
                 continue
         text = doc[start:end].text
-        if is_known(text) or any(is_known(w.text) for w in doc[start:end] if w.i == start):
+        if is_known(text):
             i = end
             continue
         if _person_context(doc, start, end):
             out.append((start, end))
         i = end
     return out
+
+
+def _glued_part(doc: Doc, i: int) -> bool:
+    """The lower-case part of a hyphenated given name ("seo" in "Min-seo")."""
+    return i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_
+
+
+def _person_run(doc: Doc, start: int) -> int:
+    """Like ``name_run``, with lower-case hyphenated parts ("Park Min-seo") and no "and"/"of" inside."""
+    end = start
+    n = len(doc)
+    while end < n and end - start < 7:
+        token = doc[end]
+        if end > start and "\n" in doc[end - 1].whitespace_:
+            break
+        if token.text[:1].isupper() and token.is_alpha:
+            end += 1
+        elif (
+            token.text == "-"
+            and end > start
+            and not doc[end - 1].whitespace_
+            and not token.whitespace_
+            and end + 1 < n
+            and doc[end + 1].is_alpha
+        ):
+            end += 2
+        elif token.lower_ in _NAME_PARTICLES_PERSON and end > start and end + 1 < n and doc[end + 1].text[:1].isupper():
+            end += 1
+        else:
+            break
+    return end
+
+
+_NAME_PARTICLES_PERSON = {
+    "de",
+    "del",
+    "da",
+    "do",
+    "dos",
+    "das",
+    "di",
+    "van",
+    "von",
+    "der",
+    "bin",
+    "binti",
+    "al",
+    "el",
+    "la",
+    "le",
+    "dela",
+    "ter",
+    "ten",
+    "du",
+}
 
 
 def _person_context(doc: Doc, start: int, end: int) -> bool:
@@ -709,8 +845,10 @@ def _person_context(doc: Doc, start: int, end: int) -> bool:
             return True
         if nxt.lower_ in {"his", "her", "their"}:
             return True
-    if prev is not None and prev.text == "," and start >= 2 and doc[start - 2].lower_ in _RELATIVE_WORDS:
-        return True  # "His mother, Abena Osei,"
+    if prev is not None and prev.text in {",", ":"} and start >= 2:
+        before = [t.lower_ for t in doc[max(0, start - 6) : start - 1]]
+        if any(w in _RELATIVE_WORDS or w in PERSON_TITLES or w in _ROLE_NOUNS for w in before):
+            return True  # "His mother, Abena Osei,", "A local farmer, Mykola Bondarenko, said"
     return (
         prev is not None
         and prev.lower_ in {"said", "says", "told", "according"}
@@ -723,6 +861,66 @@ def _person_context(doc: Doc, start: int, end: int) -> bool:
     )
 
 
+_ROLE_NOUNS = {
+    "farmer",
+    "resident",
+    "owner",
+    "worker",
+    "student",
+    "teacher",
+    "nurse",
+    "driver",
+    "vendor",
+    "trader",
+    "depositor",
+    "minister",
+    "official",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "director",
+    "executive",
+    "founder",
+    "chief",
+    "head",
+    "leader",
+    "member",
+    "activist",
+    "protester",
+    "victim",
+    "witness",
+    "engineer",
+    "contractor",
+    "lawyer",
+    "researcher",
+    "professor",
+    "journalist",
+    "reporter",
+    "editor",
+    "commissioner",
+    "secretary",
+    "mp",
+    "senator",
+    "mayor",
+    "governor",
+    "officer",
+    "commander",
+    "general",
+    "judge",
+    "pensioner",
+    "retiree",
+    "survivor",
+    "relative",
+    "passenger",
+    "commuter",
+    "shopkeeper",
+    "seller",
+    "hawker",
+    "cleaner",
+    "waiter",
+    "programmer",
+    "pharmacist",
+}
 _RELATIVE_WORDS = {
     "mother",
     "father",

@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from pipeline.components.actor_patterns import (
+    FOREIGN_OPENERS,
     PERSON_TITLES,
     descriptor_matches,
     foreign_org_matches,
@@ -89,6 +90,8 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Ministry",): "government",
     ("Department",): "government",
     ("Bureau",): "government",
+    ("Central", "Bank"): "government",
+    ("Bank",): "company",
     ("Agency",): "government",
     ("Administration",): "government",
     ("Commission",): "government",
@@ -276,6 +279,26 @@ TYPE_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"Intelligence", "Espionage"}), "intelligence"),
     (frozenset({"Army", "Armed", "Military", "Navy", "Ejército"}), "military"),
     (frozenset({"University", "Universidad", "Universidade", "Université", "Laboratório", "Research"}), "academic"),
+)
+# Organisation and place words that are also common family names when they open a person's name ("Park Min-seo").
+_SURNAME_LIKE = {"Park", "Bank", "Power", "Church", "Hall", "King", "Young", "Lee", "Street", "Port", "Ford"}
+# Heads of public bodies: a "Human Rights Commission" or an "Office of the Privacy Commissioner" is government.
+PUBLIC_BODY_WORDS = frozenset(
+    {
+        "Commission",
+        "Commissioner",
+        "Ombudsman",
+        "Authority",
+        "Office",
+        "Ministry",
+        "Department",
+        "Court",
+        "Tribunal",
+        "Regulator",
+        "Directorate",
+        "Inspectorate",
+        "Agency",
+    }
 )
 # Words that make a capitalised run an organisation's name rather than a person's.
 ORG_WORDS = {
@@ -896,7 +919,39 @@ PUBLIC_TITLES = {
     "councilwoman",
     "mp",
     "mep",
+    "lt",
+    "sgt",
+    "capt",
+    "cpl",
+    "maj",
+    "brig",
+    "lieutenant",
+    "sergeant",
+    "captain",
+    "major",
+    "alderman",
+    "councilmember",
+    "supt",
+    "insp",
+    "det",
 }
+# Role words on their own are never actors ("the Prime Minister said", "Bosses agreed").
+ROLE_WORDS = (
+    PUBLIC_ROLES
+    | PRIVATE_ROLES
+    | {
+        "boss",
+        "officer",
+        "staff",
+        "passenger",
+        "activist",
+        "critic",
+        "analyst",
+        "agent",
+        "official",
+        "resident",
+    }
+)
 ANONYMITY_PHRASES = (
     "not his real name",
     "not her real name",
@@ -1004,11 +1059,18 @@ class ActorTagger:
         if any(w.lower() in {"and", "&", "of", "for", "on", "in"} for w in text.split()):
             return True
         words = text.split()
-        if trust_places and words and (words[0] in self.locations.places or words[0] in self.locations.demonyms):
-            return True
+        first = self.locations.places.get(words[0], []) if words else []
+        if trust_places and (
+            any(p.kind == "country" for p in first) or (words and words[0] in self.locations.demonyms)
+        ):
+            return True  # "Kenya Daily Sentinel"; a first name that is also a town ("Tama Rangi") is fine
         return any(
-            w in _HEADS_BY_FIRST or w in OPENING_HEADS or w in ORG_WORDS or w.lower() in LOWER_HEADS or w.isupper()
-            for w in words
+            w in _HEADS_BY_FIRST
+            or w in OPENING_HEADS
+            or (w in ORG_WORDS and (k > 0 or len(words) == 1 or w not in _SURNAME_LIKE))
+            or w.lower() in LOWER_HEADS
+            or w.isupper()
+            for k, w in enumerate(words)
         )
 
     @staticmethod
@@ -1082,8 +1144,17 @@ class ActorTagger:
             if entry is not None:
                 return (start, end, entry.actor_type, entry.country or self._country_of(doc, start, end))
         text = doc[start:end].text
-        if actor_type not in {"law_enforcement", "intelligence", "military"} and any(
-            marker in text for marker in CIVIL_SOCIETY_MARKERS
+        words = {t.text.title() if t.is_lower else t.text for t in doc[start:end]}
+        public_body = bool(words & PUBLIC_BODY_WORDS) or doc[start].text in {"National", "Federal", "State"}
+        if actor_type == "government":
+            for marker_words, marked in TYPE_MARKERS:
+                if words & marker_words and marked != "academic":
+                    actor_type = marked  # "Georgia Bureau of Investigation", "Directorate of Criminal Investigations"
+                    break
+        if (
+            actor_type not in {"law_enforcement", "intelligence", "military"}
+            and not (actor_type == "government" and public_body)
+            and any(marker in text for marker in CIVIL_SOCIETY_MARKERS)
         ):
             actor_type = "civil_society"
         return (start, end, actor_type, self._country_of(doc, start, end))
@@ -1099,15 +1170,41 @@ class ActorTagger:
         start = head_start
         while start > 0:
             prev = doc[start - 1]
+            if "\n" in prev.whitespace_:
+                break
+            glued = prev.text in {"-", "–"} and not prev.whitespace_ and start >= 2 and not doc[start - 2].whitespace_
+            linked = (
+                prev.lower_ in {"of", "and", "for", "na", "&"}
+                and start >= 2
+                and _is_name_token(doc[start - 2])
+                and doc[start - 2].text not in NON_NAME_WORDS
+                and not is_sentence_start(doc, start - 2)
+                # "Globe Telecom and Smart Communications" are two names: the left one ends in a head word
+                and not (prev.lower_ in {"and", "&"} and doc[start - 2].text not in _SUBJECT_WORDS)
+            )
+            if glued or linked:  # "Anti-Corruption Bureau", "Freedom of Expression Association"
+                start -= 2
+                continue
             if not _is_name_token(prev) or prev.text in NON_NAME_WORDS:
                 break
             if is_sentence_start(doc, start - 1) and prev.text in NON_NAME_WORDS:
                 break
             start -= 1
+        while start < head_start and (doc[start].lower_ in {"of", "and", "for", "na", "&"} or doc[start].is_punct):
+            start += 1
         end = head_end
         head_word = doc[head_end - 1].text
         if head_word in OPENING_HEADS or doc[head_start].text in OPENING_HEADS:
             end = _expand_complement(doc, head_end)
+        elif (
+            end + 1 < len(doc)
+            and doc[end].lower_ == "of"
+            and (
+                doc[end + 1].text in self.locations.places
+                or any(c.start == end + 1 for c in candidates(doc, "LOCATION"))
+            )
+        ):
+            end = _expand_complement(doc, head_end)  # "Federal Government of Nigeria", "Central Bank of Brazil"
         if start == head_start and end == head_end:
             return None  # a bare head word ("Police", "the Ministry") names nothing in particular
         # "State Council" at a sentence start is still fine; a lone generic word before the head is not a name.
@@ -1169,9 +1266,12 @@ class ActorTagger:
             if kind not in {"ORG", "PERSON"}:
                 continue
             if len(span) == 1 and (
-                span.text in NON_NAME_WORDS or span.text in _HEADS_BY_FIRST or span.text.lower() in LOWER_HEADS
+                span.text in NON_NAME_WORDS
+                or span.text in _HEADS_BY_FIRST
+                or span.text.lower() in LOWER_HEADS
+                or _is_role_word(span.text)
             ):
-                continue  # a bare "Police" or "Ministry" names nothing in particular
+                continue  # a bare "Police", "Ministry" or "Bosses" names nothing in particular
             if span[-1].text.title() in LEGAL_WORDS:
                 continue  # "Investigatory Powers Act": a law, not an actor
             if (
@@ -1290,6 +1390,13 @@ GROUP_WORDS = {
 NOT_PEOPLE = {"covid", "coronavirus", "ebola", "sars", "mers", "brexit", "internet", "god", "allah"}
 
 
+def _is_role_word(text: str) -> bool:
+    """Role words are never actors on their own ("Bosses", "Officials", "Activists")."""
+    word = text.lower()
+    singular = word[:-2] if word.endswith("es") and word[:-2] in ROLE_WORDS else word.rstrip("s")
+    return word in ROLE_WORDS or singular in ROLE_WORDS
+
+
 def _is_group_word(text: str, demonyms: dict[str, str | None]) -> bool:
     singular = text[:-1] if text.endswith("s") else text
     return singular in GROUP_WORDS or singular in demonyms or text in demonyms
@@ -1322,7 +1429,7 @@ def _expand_complement(doc: Doc, end: int) -> int:
             k < len(doc)
             and _is_name_token(doc[k])
             and doc[k].text not in NON_NAME_WORDS
-            and not (k == j and doc[k].text in OPENING_HEADS)
+            and not (k == j and (doc[k].text in OPENING_HEADS or doc[k].text in FOREIGN_OPENERS))
         ):
             k += 1
         if k == j:
@@ -1344,6 +1451,47 @@ def _longest_first(found: list[tuple[int, int, str, str | None]]) -> list[tuple[
     return sorted(out)
 
 
+# Subject words that "and" joins inside one name ("Rights and Accountability Project"); "Hikvision and Acme ..."
+# are two names.
+_SUBJECT_WORDS = {
+    "Rights",
+    "Accountability",
+    "Freedom",
+    "Justice",
+    "Security",
+    "Development",
+    "Research",
+    "Information",
+    "Privacy",
+    "Science",
+    "Technology",
+    "Communications",
+    "Culture",
+    "Media",
+    "Law",
+    "Health",
+    "Education",
+    "Peace",
+    "Democracy",
+    "Transparency",
+    "Policy",
+    "Studies",
+    "Innovation",
+    "Trade",
+    "Industry",
+    "Economic",
+    "Social",
+    "Digital",
+    "Data",
+    "Civil",
+    "Liberties",
+    "Advocacy",
+    "Environment",
+    "Labour",
+    "Labor",
+    "Expression",
+    "Public",
+}
 _BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
 
 
@@ -1362,9 +1510,16 @@ def _trim(span: Span) -> Span | None:
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
         start += 1
     for i in range(start, end - 1):
-        if "\n" in doc[i].whitespace_ or "\n" in doc[i + 1].text:
-            end = i + 1  # a name never runs over a line break ("Marcus Bell\n\nCivil")
+        if (
+            "\n" in doc[i].whitespace_
+            or "\n" in doc[i + 1].text
+            or (doc.has_annotation("SENT_START") and doc[i + 1].is_sent_start)
+        ):
+            end = i + 1  # a name never runs over a line break or a sentence end ("Marcus Bell\n\nCivil")
             break
+    while end > start and doc[end - 1].lower_ in {"of", "for", "and", "the", "in", "on", "&"}:
+        end -= 1  # "Quillfeather Analytics for"
+
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
         end -= 1
     # A title or role word the NER took into a person's name stays outside ("Alderman Carlos Ramírez-Rosa").
@@ -1384,8 +1539,10 @@ def private_person_flag(span: Span) -> bool | None:
     context = sent.text.lower()
     if any(phrase in context for phrase in ANONYMITY_PHRASES):
         return True
-    if span[0].lower_.rstrip(".") in PUBLIC_TITLES:
-        return False  # "Justice Burton", "Lady Jones", "Sen. Wyden" (the NER may include the title)
+    if span[0].lower_.rstrip(".") in PUBLIC_TITLES or (
+        span.start > 0 and doc[span.start - 1].lower_.rstrip(".") in PUBLIC_TITLES and doc[span.start - 1].is_title
+    ):
+        return False  # "Justice Burton", "Lady Jones", "Sen. Wyden", "Lt. Kevin Doyle" (title in or before the name)
     # Role words count before the name ("Former employee Cao", "Interior minister Berg") back to the clause start,
     # and after it only in apposition ("Zhou, a resident of ..."), not as the object of a verb ("Zhou said officers").
     window: list[Token] = []

@@ -153,7 +153,7 @@ WEAK_HEADS = [
 _DETERMINERS = ["the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "whose"]
 _QUOTES = ["“", "”", '"', "‘", "’", "'"]
 _NAME_TOKEN: dict[str, Any] = {"TEXT": {"REGEX": r"^(?:[A-Z][\w.]*|[A-Z0-9]+[a-z]*[A-Z][\w]*|\d+[A-Za-z]*)$"}}
-_NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–", "."]}, "OP": "?"}
+_NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
 # Technique noun phrases: "emotion detection software", "position data", "vehicle registration logs",
 # "mass collection of call records".
 TECHNIQUE_MODIFIERS = [
