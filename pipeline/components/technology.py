@@ -150,6 +150,8 @@ WEAK_HEADS = [
     "browser",
     "messenger",
 ]
+_STRONG = frozenset(STRONG_HEADS)
+_WEAK = frozenset(WEAK_HEADS)
 _DETERMINERS = ["the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "whose"]
 _QUOTES = ["“", "”", '"', "‘", "’", "'"]
 _NAME_TOKEN: dict[str, Any] = {"TEXT": {"REGEX": r"^(?:[A-Z][\w.]*|[A-Z0-9]+[a-z]*[A-Z][\w]*|\d+[A-Za-z]*)$"}}
@@ -551,14 +553,6 @@ class TechnologyMatcher:
             greedy="LONGEST",
         )
         self.context_matcher.add(
-            "NAME_BEFORE",
-            [
-                [quote, *name, quote, {"LOWER": {"IN": STRONG_HEADS}}],
-                [{"LOWER": {"IN": _DETERMINERS}}, quote, *name, quote, {"LOWER": {"IN": WEAK_HEADS + STRONG_HEADS}}],
-            ],
-            greedy="LONGEST",
-        )
-        self.context_matcher.add(
             "TECHNIQUE",
             [
                 [
@@ -601,19 +595,22 @@ class TechnologyMatcher:
         for matcher in (self.lower_matcher, self.orth_matcher, self.token_matcher):
             for match_id, start, end in matcher(doc):
                 found.append((start, end, self.nlp.vocab.strings[match_id], "taxonomy"))
+        hits = [(s, e, c) for s, e, c, _src in found]
         for match_id, start, end in self.context_matcher(doc):
             key = self.nlp.vocab.strings[match_id]
             if key == "TECHNIQUE":
-                found.append((start, end, self.category_of(doc[start:end]), "pattern"))
+                found.append((start, end, self.category_of(doc[start:end], hits), "pattern"))
                 continue
             span = self._name_part(doc, start, end, key)
             if span is not None:
-                found.append((span[0], span[1], self.category_of(doc[span[0] : span[1]]), "pattern"))
+                found.append((span[0], span[1], self.category_of(doc[span[0] : span[1]], hits), "pattern"))
+        for start, end in self._names_before_heads(doc):
+            found.append((start, end, self.category_of(doc[start:end], hits), "pattern"))
         if with_model and MODEL_SPANS_KEY in doc.spans:
             for span in doc.spans[MODEL_SPANS_KEY]:
                 trimmed = _trim_span(span)
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
-                    found.append((trimmed.start, trimmed.end, self.category_of(trimmed), "model"))
+                    found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
         # Keep the longest match at each position (at equal length the taxonomy, then patterns, then the model);
         # the resolver settles overlaps with other labels.
         rank = {"taxonomy": 0, "pattern": 1, "model": 2}
@@ -625,6 +622,34 @@ class TechnologyMatcher:
                 continue
             taken_until = end
             out.append((start, end, category, source))
+        return out
+
+    def _names_before_heads(self, doc: Doc) -> list[tuple[int, int]]:
+        """ "Quetzal spyware", "the Nazer app", "the “Olho Vivo” system": capitalised words before a lower-case
+        head. Weak heads ("system", "platform") need a determiner before the name; strong ones ("spyware", "app")
+        do not."""
+        out: list[tuple[int, int]] = []
+        for token in doc:
+            word = token.lower_
+            strong = word in _STRONG
+            if not (strong or word in _WEAK) or not token.is_lower or token.i == 0:
+                continue
+            e = token.i
+            while e > 0 and doc[e - 1].text in _QUOTES:
+                e -= 1
+            s = e
+            while s > 0 and e - s < 5 and _is_name_like(doc[s - 1]) and doc[s - 1].lower_ not in _DETERMINERS:
+                s -= 1
+            if s == e:
+                continue
+            before = s
+            while before > 0 and doc[before - 1].text in _QUOTES:
+                before -= 1
+            if not strong and (before == 0 or doc[before - 1].lower_ not in _DETERMINERS):
+                continue
+            span = self._name_part(doc, s, e + 1, "NAME_BEFORE")
+            if span is not None:
+                out.append(span)
         return out
 
     def _name_part(self, doc: Doc, start: int, end: int, key: str) -> tuple[int, int] | None:
@@ -669,18 +694,18 @@ class TechnologyMatcher:
             words = words[1:]
         return not words or " ".join(words) in self.generic
 
-    def category_of(self, span: Span) -> str | None:
-        """Category of a TECHNOLOGY span: a taxonomy term in it, else the cue words in and around it."""
+    def category_of(self, span: Span, hits: list[tuple[int, int, str | None]] | None = None) -> str | None:
+        """Category of a TECHNOLOGY span: a taxonomy term it is or contains (``hits``: the document's taxonomy
+        matches), else the cue words in and around it."""
         doc = span.doc
         text = span.text
         if text in self.term_category:
             return self.term_category[text]
         if text.lower() in self.term_category:
             return self.term_category[text.lower()]
-        for matcher in (self.lower_matcher, self.orth_matcher):
-            hits = sorted(matcher(span.as_doc()), key=lambda m: -(m[2] - m[1]))
-            if hits:
-                return str(self.nlp.vocab.strings[hits[0][0]])
+        inside = [h for h in hits or () if span.start <= h[0] and h[1] <= span.end and h[2]]
+        if inside:
+            return max(inside, key=lambda h: h[1] - h[0])[2]
         votes: dict[str, float] = {}
         sent = span.sent if doc.has_annotation("SENT_START") else doc[max(0, span.start - 15) : span.end + 15]
         for token in sent:
@@ -884,6 +909,14 @@ class TechnologyRecogniser:
             yield from batch
 
     def _predict(self, docs: list[Doc]) -> None:
+        if self.shared and not any(doc.has_annotation("ENT_IOB") for doc in docs):
+            # Right after the base tok2vec, before the base NER: predict on the docs themselves (no copies), keep
+            # the spans, and leave the entity annotation unset again for the base NER.
+            self.ner.set_annotations(docs, self.ner.predict(docs))
+            for doc in docs:
+                doc.spans[MODEL_SPANS_KEY] = [Span(doc, e.start, e.end, label=e.label_) for e in doc.ents]
+                doc.set_ents([], default="missing")
+            return
         copies = [
             Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc]) for doc in docs
         ]
