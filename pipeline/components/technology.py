@@ -62,7 +62,12 @@ def term_variants(term: str) -> set[str]:
                 forms.add(re.sub(uk, us, form, flags=re.IGNORECASE))
     for form in list(forms):
         head, _, last = form.rpartition(" ")
-        if last.isalpha() and last.lower() == last and not last.endswith("s") and len(last) > 2:
+        if (
+            last.isalpha()
+            and last.lower() == last
+            and (not last.endswith("s") or last.endswith("ss"))
+            and len(last) > 2
+        ):
             forms.add(f"{head} {_plural(last)}".strip())
         elif last.isalpha() and last.isupper() and len(last) <= 6:  # acronyms: VPNs, UAVs
             forms.add(f"{head} {last}s".strip())
@@ -154,7 +159,9 @@ _STRONG = frozenset(STRONG_HEADS)
 _WEAK = frozenset(WEAK_HEADS)
 _DETERMINERS = ["the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "whose"]
 _QUOTES = ["“", "”", '"', "‘", "’", "'"]
-_NAME_TOKEN: dict[str, Any] = {"TEXT": {"REGEX": r"^(?:[A-Z][\w.]*|[A-Z0-9]+[a-z]*[A-Z][\w]*|\d+[A-Za-z]*)$"}}
+_NAME_TOKEN: dict[str, Any] = {
+    "TEXT": {"REGEX": r"^(?:[A-Z][\w.]*|[A-Z0-9]+[a-z]*[A-Z][\w]*|[a-z]{1,4}[A-Z]\w*|\d+[A-Za-z]*)$"}
+}
 _NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
 # Technique noun phrases: "emotion detection software", "position data", "vehicle registration logs",
 # "mass collection of call records".
@@ -531,11 +538,14 @@ class TechnologyMatcher:
         name = [_NAME_TOKEN, _NAME_JOINER, _NAME_TOKEN | {"OP": "?"}, _NAME_JOINER, _NAME_TOKEN | {"OP": "?"}]
         quote: dict[str, Any] = {"ORTH": {"IN": _QUOTES}, "OP": "?"}
         kind: dict[str, Any] = {"LOWER": {"IN": PRODUCT_KINDS}}
+        comma: dict[str, Any] = {"ORTH": ",", "OP": "?"}
         self.context_matcher.add(
             "NAME_AFTER",
             [
-                [kind, {"LOWER": {"IN": NAMING_VERBS}}, {"LOWER": "as", "OP": "?"}, quote, *name],
-                [kind, {"LOWER": "known"}, {"LOWER": "as"}, quote, *name],
+                [kind, comma, {"LOWER": {"IN": NAMING_VERBS}}, {"LOWER": "as", "OP": "?"}, quote, *name],
+                [kind, comma, {"LOWER": "known"}, {"LOWER": "as"}, quote, *name],
+                # "The app, OnDuty, sent ...": a name in apposition to a product word opening the sentence
+                [{"LOWER": "the", "IS_SENT_START": True}, kind, {"ORTH": ","}, quote, *name],
                 [
                     {"LOWER": {"IN": ["sold", "marketed", "sells", "markets", "branded", "rebranded"]}},
                     {"LOWER": "as"},
@@ -839,6 +849,8 @@ _NOT_NAMES = {
 
 def _is_name_like(token: Any) -> bool:
     text = token.text
+    if re.match(r"^[a-z]{1,4}[A-Z]", text):
+        return True  # "iMessage", "vpnMentor"
     return bool(text) and (text[0].isupper() or text[0].isdigit() or text in {"-", "–"}) and text not in _QUOTES
 
 
