@@ -266,3 +266,21 @@ def test_attribute_scores_count_private_people_and_types() -> None:
     assert scores.accuracy("actor_type") == 0.5
     assert (scores.private.tp, scores.private.fp, scores.private.fn) == (1, 0, 0)
     assert scores.documents["ACTOR"].tp == 2
+
+
+def test_technology_training_docs_teach_names_with_swapped_products() -> None:
+    import random
+
+    from pipeline.train_corpus import swap_product_names, technology_training_docs
+
+    articles, _held_out = split_articles(load_articles())
+    train, dev, counts = technology_training_docs(None, articles=articles[:12], augment=1, dev_every=6)
+    assert counts == {"corpus_train_docs": 20, "corpus_dev_docs": 2}
+    labels = {e.label_ for doc in train + dev for e in doc.ents}
+    assert labels == {"TECHNOLOGY"}
+    assert all(e.text[:3] != e.text[:3].lower() or any(c.isdigit() for c in e.text) for d in train for e in d.ents)
+    original = next(a for a in articles if any(e["text"] == "IdentiKey" for e in a.entities))
+    swapped = swap_product_names(original, random.Random(1))
+    assert "IdentiKey" not in swapped.text
+    for entity in swapped.entities:
+        assert swapped.text[entity["start"] : entity["end"]] == entity["text"]

@@ -617,7 +617,14 @@ class TechnologyMatcher:
         for start, end in self._names_before_heads(doc):
             found.append((start, end, self.category_of(doc[start:end], hits), "pattern"))
         if with_model and MODEL_SPANS_KEY in doc.spans:
+            # The base NER's people and places outrank the recogniser on the same words; its ORGs do not (a product
+            # name often looks like a company's).
+            people_places = {
+                i for e in doc.ents if e.label_ in {"PERSON", "PER", "LOC", "GPE", "FAC"} for i in range(e.start, e.end)
+            }
             for span in doc.spans[MODEL_SPANS_KEY]:
+                if any(i in people_places for i in range(span.start, span.end)):
+                    continue
                 trimmed = _trim_span(span)
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
