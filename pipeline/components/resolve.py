@@ -73,12 +73,9 @@ def _settle_platforms(spans: list[Span]) -> list[Span]:
         actor, tech = labelled.get("ACTOR"), labelled.get("TECHNOLOGY")
         if actor is None or tech is None:
             continue
-        if candidate_attrs(tech).get("category") != PLATFORM_CATEGORY or candidate_attrs(actor).get(
-            "actor_type"
-        ) not in (
-            "company",
-            None,
-        ):
+        platform = candidate_attrs(tech).get("category") == PLATFORM_CATEGORY
+        company = candidate_attrs(actor).get("actor_type") in ("company", None)
+        if not (platform and company):
             continue
         drop.add(id(tech) if platform_role(actor) == "ACTOR" else id(actor))
     return [s for s in spans if id(s) not in drop]
