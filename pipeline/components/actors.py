@@ -1249,6 +1249,8 @@ class ActorTagger:
         persons: list[Span] = list(pattern_persons or [])
         covered = {i for span in persons for i in range(span.start, span.end)}
         person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
+        # Family names come last ("Adebayo Salami") or first ("Cao Yongchang"): both ends of a full name count.
+        surnames = {t.text for span in persons if len(span) > 1 for t in (span[0], span[-1])}
         located = {(c.start, c.end) for c in candidates(doc, "LOCATION") if candidate_attrs(c).get("source") != "ner"}
         for ent in doc.ents if self.use_ner else ():
             kind = ner_kind(ent)
@@ -1263,6 +1265,10 @@ class ActorTagger:
                 and not _is_person_ent(ent)
             ):
                 kind = "PERSON"  # "Cao Yongchang" read as a place, while "Cao" is a person elsewhere in the text
+            if kind == "ORG" and len(span) == 1 and span.text in person_words | surnames:
+                kind = "PERSON"  # "Cao said" after "Cao Yongchang": the surname of a person named before
+            if kind == "ORG" and span.end < len(doc) and doc[span.end].is_title and doc[span.end].is_alpha:
+                continue  # "Lunar New" (Year): the NER stopped inside a longer capitalised name
             if kind not in {"ORG", "PERSON"}:
                 continue
             if len(span) == 1 and (
@@ -1310,9 +1316,10 @@ class ActorTagger:
             flag = flags[id(span)]
             if flag is not None:
                 by_name.setdefault(span.text, flag)
-                last = span[-1]  # the surname: later mentions give it alone ("Salami said")
-                if last.is_title and len(span) > 1:
-                    by_name_part.setdefault(last.text, flag)
+                if len(span) > 1:  # later mentions give the family name alone ("Salami said", "Cao said")
+                    for part in (span[0], span[-1]):
+                        if part.is_title:
+                            by_name_part.setdefault(part.text, flag)
         multi_token_parts = {t.text for span in persons if len(span) > 1 for t in span}
         for span in persons:
             flag = flags[id(span)]

@@ -487,7 +487,7 @@ def platform_role(span: Span) -> str:
         if after[0] in _ACTING_LINKS:
             return "ACTOR" if len(after) > 1 and after[1] in _ACTING_AFTER_LINK else "TECHNOLOGY"
         return "ACTOR"
-    if after[:2] == [",", "which"] or after[:2] == [",", "the"] or after[:2] == [",", "owned"]:
+    if after[:2] == [",", "the"] or after[:2] == [",", "owned"]:  # "Telegram, the Dubai-based company"
         return "ACTOR"
     before = [t.lower_ for t in doc[max(0, span.start - 3) : span.start]]
     if before and before[-1] in _ACTING_BEFORE_STRONG:
@@ -625,6 +625,8 @@ class TechnologyMatcher:
             for span in doc.spans[MODEL_SPANS_KEY]:
                 if any(i in people_places for i in range(span.start, span.end)):
                     continue
+                if span.end < len(doc) and doc[span.end].lower_ in {"said", "says", "told", "added", "who"}:
+                    continue  # "Pan said": a person, whatever the recogniser thinks
                 trimmed = _trim_span(span)
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
