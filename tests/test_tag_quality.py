@@ -284,3 +284,13 @@ def test_technology_training_docs_teach_names_with_swapped_products() -> None:
     assert "IdentiKey" not in swapped.text
     for entity in swapped.entities:
         assert swapped.text[entity["start"] : entity["end"]] == entity["text"]
+
+
+def test_private_flag_from_anonymity_and_affiliation(nlp: Language) -> None:
+    text = (
+        "A protest organiser who asked to be identified only as Wairimu said officers followed her. "
+        "“They should not buy that data,” said Ilse Brandt, a programme lead at the Open Data Trust."
+    )
+    people = {e.text: e.private_person for e in tag(nlp, text) if e.actor_type == "person"}
+    assert people.get("Wairimu") is True
+    assert people.get("Ilse Brandt") is False

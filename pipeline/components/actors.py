@@ -728,6 +728,11 @@ PUBLIC_ROLES = {
     "chaired",
     "led",
     "headed",
+    "lead",
+    "coordinator",
+    "programme",
+    "campaigns",
+    "policy",
 }
 PRIVATE_ROLES = {
     "resident",
@@ -962,6 +967,18 @@ ANONYMITY_PHRASES = (
     "declined to give",
     "requested anonymity",
     "spoke on condition",
+    "identified only",
+    "asked to be identified",
+    "only as",
+    "first name only",
+    "only his first name",
+    "only her first name",
+    "gave his first name",
+    "gave her first name",
+    "a pseudonym",
+    "not their real name",
+    "withheld",
+    "for fear of",
 )
 ROLE_WINDOW = 8
 
@@ -1290,6 +1307,8 @@ class ActorTagger:
                 entry = self.index.get(span.text)
                 if entry is not None:
                     continue  # the gazetteer already has it
+                if len(span) == 1 and span.start > 0 and doc[span.start - 1].lower_ in {"from", "in", "near", "at"}:
+                    continue  # "an organiser from Kibera": a place the NER took for a person
                 if len(span) > 1 and self._is_not_person_name(span.text, trust_places=False):
                     continue  # "Avenida Paulista", "Kenya Daily Sentinel": built like a place or an organisation
                 if any(i in covered for i in range(span.start, span.end)):
@@ -1580,6 +1599,15 @@ def private_person_flag(span: Span) -> bool | None:
             verdict = True
         elif word in PUBLIC_ROLES:
             verdict = False
+        elif (
+            token.i > span.end
+            and word in {"at", "with", "for", "of"}
+            and token.i + 1 < len(doc)
+            and (doc[token.i + 1].is_title or doc[token.i + 1].lower_ == "the")
+        ):
+            # "Hannah Clarke, a program lead at Digital Rights Watch": speaking for an organisation. A role word
+            # nearer the name still decides ("a student at Harvard", "a resident of Xiamen").
+            verdict, distance = False, distance + 3
         else:
             continue
         if best is None or distance < best[0]:
