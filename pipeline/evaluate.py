@@ -32,6 +32,7 @@ BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
 # NORP and the rest are not scored.
 NER_LABEL_MAP: dict[str, str] = {k: v for k, v in COMPONENT_LABEL_MAP.items() if v in BASE_LABELS}
 ALL = "ALL"  # the micro-averaged row over every label
+ATTRIBUTE_NAMES = ("actor_type", "category", "country", "private_person")
 
 Mode = Literal["auto", "entities", "ner"]
 
@@ -48,6 +49,8 @@ class GoldDoc:
     text: str
     spans: list[CharSpan]
     id: str | None = None
+    # Gold attributes of a span (actor_type, category, country, private_person), where the gold file gives them.
+    attributes: dict[CharSpan, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -268,7 +271,14 @@ def _jsonl_doc(record: dict[str, Any], where: str) -> GoldDoc:
     if not isinstance(entities, list):
         raise RejectError("gold", f"{where}: entities is not a list")
     spans = _spans_from_results(text, entities, where)
-    return GoldDoc(text, spans, str(record["id"]) if "id" in record else None)
+    attributes: dict[CharSpan, dict[str, Any]] = {}
+    for entity in entities:
+        if isinstance(entity, dict) and "label" in entity and any(k in entity for k in ATTRIBUTE_NAMES):
+            aligned = _align(text, int(entity["start"]), int(entity["end"]), entity.get("text"))
+            if aligned is not None:
+                key = CharSpan(aligned[0], aligned[1], str(entity["label"]))
+                attributes[key] = {k: entity[k] for k in ATTRIBUTE_NAMES if k in entity}
+    return GoldDoc(text, spans, str(record["id"]) if "id" in record else None, attributes)
 
 
 def load_gold(path: str | Path) -> list[GoldDoc]:
@@ -478,14 +488,24 @@ def evaluate_cli(
         if not gold_docs:
             raise RejectError("empty", f"{gold}: no annotated documents")
         model_name = model or load_settings(config).tagger.model
-        scores = evaluate_pipeline(model_name, gold_docs, mode=mode)  # type: ignore[arg-type]
+        attributes: AttributeScores | None = None
+        if (mode if mode != "auto" else _gold_mode(gold_docs)) == "entities":
+            from pipeline.tag import load_tagger
+
+            # One tagging pass gives span scores and attribute accuracy (actor_type, category, country, private).
+            scores, attributes = evaluate_entities(load_tagger(model_name), gold_docs)
+        else:
+            scores = evaluate_pipeline(model_name, gold_docs, mode=mode)  # type: ignore[arg-type]
     except SurvnewsError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     if as_json:
-        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
+        extra = {"attributes": attributes.to_dict()} if attributes is not None else {}
+        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict(), **extra}))
     else:
         out.print(scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))
+        if attributes is not None:
+            out.print(attributes_table(attributes))
 
 
 def _evaluate_events_cli(gold: Path, model_name: str, *, as_json: bool) -> None:
@@ -499,3 +519,148 @@ def _evaluate_events_cli(gold: Path, model_name: str, *, as_json: bool) -> None:
         out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
     else:
         out.print(event_scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))
+
+
+# ---------------------------------------------------------------- attributes (actor_type, category, country, private)
+
+
+@dataclass
+class AttributeScores:
+    """Attribute accuracy on the spans a prediction got right (overlap, same label, one-to-one), and the
+    ``private_person`` flag as a detection task: precision and recall of the persons flagged private.
+
+    ``documents`` repeats the span F1 on document-level entity sets (distinct label + lower-cased text per
+    document), the way hidden gold of whole articles is scored.
+    """
+
+    correct: dict[str, int] = field(default_factory=dict)
+    total: dict[str, int] = field(default_factory=dict)
+    private: LabelScore = field(default_factory=LabelScore)
+    documents: dict[str, LabelScore] = field(default_factory=dict)
+
+    def accuracy(self, name: str) -> float | None:
+        total = self.total.get(name, 0)
+        return self.correct.get(name, 0) / total if total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accuracy": {
+                name: {
+                    "accuracy": None if self.accuracy(name) is None else round(self.accuracy(name) or 0.0, 4),
+                    "correct": self.correct.get(name, 0),
+                    "matched": self.total.get(name, 0),
+                }
+                for name in ("actor_type", "category", "country")
+            },
+            "private_person": self.private.to_dict(),
+            "documents": {k: v.to_dict() for k, v in self.documents.items()},
+        }
+
+
+def _canonical_category(value: Any) -> Any:
+    from pipeline.components.technology import canonical_category
+
+    return canonical_category(value) if isinstance(value, str) else value
+
+
+def score_attributes(gold_docs: Sequence[GoldDoc], predicted: Sequence[Sequence[Any]]) -> AttributeScores:
+    """Compare predicted ``Entity`` records with gold spans and their attributes (documents in the same order).
+
+    Categories are compared by their taxonomy key, so gold written with an alias ("facial_recognition") counts.
+    ``private_person``: a predicted person flagged private is right when it overlaps a gold span flagged private;
+    gold private spans no prediction flags are misses.
+    """
+    scores = AttributeScores()
+    for gold, entities in zip(gold_docs, predicted, strict=True):
+        pred_spans = [CharSpan(e.start, e.end, e.label) for e in entities]
+        for label in {s.label for s in gold.spans} | {s.label for s in pred_spans}:
+            g = {
+                s.text.lower() if hasattr(s, "text") else gold.text[s.start : s.end].lower()
+                for s in gold.spans
+                if s.label == label
+            }
+            p = {e.text.lower() for e in entities if e.label == label}
+            table = scores.documents.setdefault(label, LabelScore())
+            table.add(LabelScore(tp=len(g & p), fp=len(p - g), fn=len(g - p)))
+        for g_span, entity in _overlap_pairs(gold.spans, entities):
+            attrs = gold.attributes.get(g_span, {})
+            for name in ("actor_type", "category", "country"):
+                if name not in attrs or attrs[name] is None:
+                    continue
+                want, got = attrs[name], getattr(entity, name)
+                if name == "category":
+                    want, got = _canonical_category(want), _canonical_category(got)
+                scores.total[name] = scores.total.get(name, 0) + 1
+                scores.correct[name] = scores.correct.get(name, 0) + int(want == got)
+        gold_private = [s for s in gold.spans if gold.attributes.get(s, {}).get("private_person") is True]
+        pred_private = [e for e in entities if e.private_person is True]
+        hits = len(_overlap_pairs(gold_private, pred_private, same_label=False))
+        scores.private.add(LabelScore(tp=hits, fp=len(pred_private) - hits, fn=len(gold_private) - hits))
+    return scores
+
+
+def _overlap_pairs(
+    gold: Sequence[CharSpan], entities: Sequence[Any], *, same_label: bool = True
+) -> list[tuple[CharSpan, Any]]:
+    pairs = []
+    for gi, g in enumerate(gold):
+        for pi, e in enumerate(entities):
+            shared = min(g.end, e.end) - max(g.start, e.start)
+            if shared > 0 and (not same_label or g.label == e.label):
+                pairs.append((shared, gi, pi))
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    out: list[tuple[CharSpan, Any]] = []
+    for _shared, gi, pi in pairs:
+        if gi not in used_gold and pi not in used_pred:
+            used_gold.add(gi)
+            used_pred.add(pi)
+            out.append((gold[gi], entities[pi]))
+    return out
+
+
+def evaluate_entities(nlp: Any, gold_docs: Sequence[GoldDoc]) -> tuple[Scores, AttributeScores]:
+    """Tag the gold texts once; span scores (exact and overlap) and attribute scores."""
+    from pipeline.tag import tag_texts
+
+    predicted = list(tag_texts(nlp, [d.text for d in gold_docs]))
+    spans = [[CharSpan(e.start, e.end, e.label) for e in entities] for entities in predicted]
+    return score_spans([d.spans for d in gold_docs], spans), score_attributes(gold_docs, predicted)
+
+
+def evaluate_corpus_holdout(
+    model: str = "survnews_base", articles: Sequence[Any] | None = None, technology_model: Path | None = None
+) -> dict[str, Any]:
+    """Scores of the tagger on the held-out fifth of our own corpus (``corpus/train``): spans and attributes."""
+    from pipeline.tag import TECHNOLOGY_RECOGNISER, load_tagger
+    from pipeline.train_corpus import load_articles, split_articles
+
+    if articles is None:
+        articles = split_articles(load_articles())[1]
+    nlp = load_tagger(model)
+    if technology_model is not None and TECHNOLOGY_RECOGNISER in nlp.pipe_names:
+        nlp.replace_pipe(TECHNOLOGY_RECOGNISER, TECHNOLOGY_RECOGNISER, config={"model_path": str(technology_model)})
+    gold_docs = [_jsonl_doc(a.to_gold(), f"corpus/train {a.id}") for a in articles]
+    spans, attributes = evaluate_entities(nlp, gold_docs)
+    return {**spans.to_dict(), "attributes": attributes.to_dict()}
+
+
+def attributes_table(scores: AttributeScores) -> Table:
+    table = Table(title="attributes (on spans found, overlap)", title_justify="left")
+    for column in ("attribute", "matched", "accuracy / P", "R", "F1"):
+        table.add_column(column, justify="right" if column != "attribute" else "left")
+    for name in ("actor_type", "category", "country"):
+        acc = scores.accuracy(name)
+        table.add_row(name, str(scores.total.get(name, 0)), "-" if acc is None else f"{acc:.3f}", "", "")
+    p = scores.private
+    table.add_row("private_person", str(p.tp + p.fn), f"{p.precision:.3f}", f"{p.recall:.3f}", f"{p.f1:.3f}")
+    for label, score in sorted(scores.documents.items()):
+        table.add_row(
+            f"doc-level {label}",
+            str(score.tp + score.fn),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+        )
+    return table

@@ -26,7 +26,7 @@ from pipeline.components.actors import GAZETTEER_PATH
 from pipeline.components.common import RESULT_KEY
 from pipeline.components.events import EVENT_VERBS_PATH
 from pipeline.components.locations import LOCATION_RULES_PATH
-from pipeline.components.technology import TAXONOMY_PATH
+from pipeline.components.technology import TAXONOMY_PATH, TECHNOLOGY_MODEL_DIR
 from pipeline.errors import ConfigError, SurvnewsError
 from pipeline.paths import MODELS_DIR
 from pipeline.records import Entity, Event
@@ -37,6 +37,7 @@ BASE_MODEL = "survnews_base"
 BLANK_MODEL = "blank"
 RULES_NAME = "survnews_rules"  # identity of a pipeline without a trained NER
 SENTENCE_COMPONENTS = {"parser", "senter", "sentencizer"}
+TECHNOLOGY_RECOGNISER = "survnews_technology_model"  # the trained TECHNOLOGY head (pipeline/models/survnews_technology)
 DOMAIN_COMPONENTS = ("survnews_technology", "survnews_locations", "survnews_actors", "survnews_resolve")
 FACT_COMPONENTS = ("survnews_canonical", "survnews_events")  # after the domain components: they read the final spans
 SYNTAX_MODEL = "survnews_syntax"
@@ -101,6 +102,10 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     if not SENTENCE_COMPONENTS & set(nlp.pipe_names):
         first = nlp.pipe_names[0] if nlp.pipe_names else None
         nlp.add_pipe("sentencizer", first=first is not None) if first else nlp.add_pipe("sentencizer")
+    if base_name != RULES_NAME and TECHNOLOGY_RECOGNISER not in nlp.pipe_names:
+        # Right after the base tok2vec, whose token vectors it reuses when the weights match (survnews_base).
+        after = "tok2vec" if "tok2vec" in nlp.pipe_names else None
+        nlp.add_pipe(TECHNOLOGY_RECOGNISER, after=after) if after else nlp.add_pipe(TECHNOLOGY_RECOGNISER)
     for name in DOMAIN_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
@@ -122,9 +127,10 @@ def _load(name: str, model: str) -> Language:
 
 
 def rules_fingerprint() -> str:
-    """Short hash of the rule files, so a change of taxonomy, gazetteer, location rules or event lexicon re-tags."""
+    """Short hash of the rule files, the event lexicon and the TECHNOLOGY recogniser's meta: a change re-tags."""
     digest = hashlib.sha256()
-    for path in (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH, EVENT_VERBS_PATH):
+    paths = (TAXONOMY_PATH, GAZETTEER_PATH, LOCATION_RULES_PATH, EVENT_VERBS_PATH, TECHNOLOGY_MODEL_DIR / "meta.json")
+    for path in paths:
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:8]
 

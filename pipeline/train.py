@@ -322,6 +322,95 @@ def train_syntax(
     return TrainResult(Path(output), [], seconds, test)
 
 
+# ---------------------------------------------------------------- TECHNOLOGY recogniser
+
+TECHNOLOGY_MODEL_NAME = "survnews_technology"
+TECHNOLOGY_MODEL_VERSION = "0.1.0"
+TECHNOLOGY_MODEL_DIR = MODELS_DIR / TECHNOLOGY_MODEL_NAME
+TECHNOLOGY_CONFIG = PROJECT_ROOT / "configs" / "technology_ner.cfg"
+TECHNOLOGY_WORK_DIR = PROJECT_ROOT / "corpus" / "build" / "technology"
+
+
+def tok2vec_fingerprint(nlp: Language, name: str = "tok2vec") -> str:
+    """Hash of a tok2vec component's weights: the recogniser may reuse the base's token vectors only if equal."""
+    import hashlib
+
+    component: Any = nlp.get_pipe(name)
+    return hashlib.sha256(component.model.to_bytes()).hexdigest()[:16]
+
+
+def train_technology(
+    shared: Path | None,
+    output: Path = TECHNOLOGY_MODEL_DIR,
+    *,
+    base: Path = BASE_MODEL_DIR,
+    config: Path = TECHNOLOGY_CONFIG,
+    work_dir: Path = TECHNOLOGY_WORK_DIR,
+    overrides: dict[str, Any] | None = None,
+    log: Path | None = None,
+    keep_training_dir: bool = False,
+) -> TrainResult:
+    """Build the TECHNOLOGY training data, train the NER head on the base's frozen tok2vec, score it on the held-out
+    fifth of ``corpus/train`` (the whole tagger, every label) and write ``pipeline/models/survnews_technology``."""
+    from spacy.tokens import DocBin
+
+    from pipeline.train_corpus import load_articles, split_articles, technology_training_docs
+
+    if not Path(config).is_file():
+        raise ConfigError(f"{config}: training config not found")
+    if not (Path(base) / "config.cfg").is_file():
+        raise ConfigError(f"{base}: the base pipeline is missing; run `survnews train base` first")
+    started = time.monotonic()
+    train_articles, held_out = split_articles(load_articles())
+    train_docs, dev_docs, counts = technology_training_docs(shared, articles=train_articles)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=train_docs).to_disk(work_dir / "train.spacy")
+    DocBin(docs=dev_docs).to_disk(work_dir / "dev.spacy")
+    training_dir = work_dir / "training"
+    if training_dir.exists():
+        shutil.rmtree(training_dir)
+    settings = {"paths.base": str(base), **(overrides or {})}
+    best = run_spacy_train(config, work_dir / "train.spacy", work_dir / "dev.spacy", training_dir, settings, log=log)
+    nlp = spacy.load(best)
+    nlp.meta.update(
+        {
+            "name": TECHNOLOGY_MODEL_NAME,
+            "version": TECHNOLOGY_MODEL_VERSION,
+            "lang": "en",
+            "description": "survnews TECHNOLOGY recogniser: an NER head on the survnews_base tok2vec (shared at "
+            "tagging time when the weights match). See docs/MODEL_CARD.md.",
+            "author": "survnews",
+            "license": "CC BY-SA 4.0",
+            "sources": [
+                {"name": "survnews training corpus (corpus/train, written by the project)", "license": "CC BY 4.0"},
+                *[d for d in DATA_SOURCES if d["name"].startswith(("WNUT", "GUM", "UNER"))],
+            ],
+        }
+    )
+    nlp.meta["survnews"] = {
+        "base_tok2vec": tok2vec_fingerprint(nlp),
+        "training_data": counts,
+        "held_out_articles": [a.id for a in held_out],
+    }
+    output = Path(output)
+    if output.exists():
+        shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    prune_strings(nlp, output)
+    from pipeline.evaluate import evaluate_corpus_holdout
+
+    scores = evaluate_corpus_holdout(model=BASE_MODEL_NAME, articles=held_out, technology_model=output)
+    meta = srsly.read_json(output / "meta.json")
+    meta["survnews"]["held_out_scores"] = scores
+    meta["survnews"]["training_seconds"] = round(time.monotonic() - started)
+    srsly.write_json(output / "meta.json", meta)
+    if not keep_training_dir:
+        shutil.rmtree(training_dir, ignore_errors=True)
+    return TrainResult(output, [], time.monotonic() - started, scores)
+
+
 # ---------------------------------------------------------------- CLI
 
 train_app = typer.Typer(help="Train the project's spaCy pipelines.", no_args_is_help=True)
@@ -449,3 +538,37 @@ def _train_ner_cli(
         out.print(json.dumps({"uner_english_pud_test": {k: v["f1"] for k, v in result.test_scores["exact"].items()}}))
     out.print(f"wrote {escape(str(result.output))} in {result.seconds / 60:.1f} min")
     return summary
+
+
+@train_app.command("technology")
+def train_technology_cli(
+    shared: Annotated[
+        Path,
+        typer.Option(help="The ../shared folder holding ner-train/ (WNUT-17, GUM, EWT).", show_default="../shared"),
+    ] = PROJECT_ROOT.parent / "shared",
+    output: Annotated[
+        Path, typer.Option(help="Where to write the recogniser.", show_default="pipeline/models/survnews_technology")
+    ] = TECHNOLOGY_MODEL_DIR,
+    config: Annotated[
+        Path, typer.Option(help="spaCy training config.", show_default="configs/technology_ner.cfg")
+    ] = TECHNOLOGY_CONFIG,
+    work_dir: Annotated[
+        Path, typer.Option(help="Folder for the training DocBins.", show_default="corpus/build/technology")
+    ] = TECHNOLOGY_WORK_DIR,
+    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
+    log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
+) -> None:
+    """Train the TECHNOLOGY recogniser on corpus/train + WNUT-17 products + silver taxonomy spans (one thread)."""
+    out, err = Console(), Console(stderr=True)
+    overrides: dict[str, Any] | None = None
+    if max_steps is not None:
+        every = int(spacy.util.load_config(config)["training"]["eval_frequency"])
+        overrides = {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
+    try:
+        with err.status("building training data and training (one thread)..."):
+            result = train_technology(shared, output, config=config, work_dir=work_dir, overrides=overrides, log=log)
+    except (SurvnewsError, RejectError) as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(getattr(exc, "exit_code", 1)) from None
+    out.print(json.dumps({"held_out": result.test_scores}, indent=1))
+    out.print(f"wrote {escape(str(result.output))} in {result.seconds / 60:.1f} min")

@@ -21,6 +21,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
+from pipeline.components.actor_patterns import (
+    FOREIGN_OPENERS,
+    PERSON_TITLES,
+    descriptor_matches,
+    foreign_org_matches,
+    person_matches,
+)
 from pipeline.components.common import (
     SCHEMAS_DIR,
     SurfaceIndex,
@@ -83,6 +90,8 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Ministry",): "government",
     ("Department",): "government",
     ("Bureau",): "government",
+    ("Central", "Bank"): "government",
+    ("Bank",): "company",
     ("Agency",): "government",
     ("Administration",): "government",
     ("Commission",): "government",
@@ -144,11 +153,280 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Television",): "media",
     ("Broadcasting", "Corporation"): "media",
     ("Party",): "political_party",
+    ("Unit",): "law_enforcement",
+    ("Squad",): "law_enforcement",
+    ("Task", "Force"): "law_enforcement",
+    ("Police", "Prefecture"): "law_enforcement",
+    ("Police", "Authority"): "law_enforcement",
+    ("Police", "Office"): "law_enforcement",
+    ("Police", "Commission"): "government",
+    ("Intelligence", "Centre"): "intelligence",
+    ("Intelligence", "Center"): "intelligence",
+    ("Monitoring", "Centre"): "intelligence",
+    ("Security", "Department"): "law_enforcement",
+    ("Directorate",): "government",
+    ("Regulator",): "government",
+    ("Ombudsman",): "government",
+    ("Inspectorate",): "government",
+    ("Secretariat",): "government",
+    ("Circuit",): "government",
+    ("Service",): "government",
+    ("Revenue", "Service"): "government",
+    ("Systems",): "company",
+    ("Analytics",): "company",
+    ("Solutions",): "company",
+    ("Labs",): "company",
+    ("Networks",): "company",
+    ("Communications",): "company",
+    ("Forensics",): "company",
+    ("Pty", "Ltd"): "company",
+    ("BV",): "company",
+    ("NV",): "company",
+    ("SAC",): "company",
+    ("SA",): "company",
+    ("SAS",): "company",
+    ("SRL",): "company",
+    ("AB",): "company",
+    ("Oy",): "company",
+    ("Sdn", "Bhd"): "company",
+    ("LLP",): "company",
+    ("Software",): "company",
+    ("Mobile",): "company",
+    ("Wireless",): "company",
+    ("Robotics",): "company",
+    ("Dynamics",): "company",
+    ("Metro",): "company",
+    ("Vigilancia",): "company",
+    ("Aerospace",): "company",
+    ("Alliance",): "civil_society",
+    ("Collective",): "civil_society",
+    ("Initiative",): "civil_society",
+    ("Network",): "civil_society",
+    ("Campaign",): "civil_society",
+    ("Movement",): "civil_society",
+    ("Defenders",): "civil_society",
+    ("Monitor",): "civil_society",
+    ("Frontline",): "civil_society",
+    ("Forum",): "civil_society",
+    ("Trust",): "civil_society",
+    ("Fund",): "civil_society",
+    ("Center",): "civil_society",
+    ("Centre",): "civil_society",
+    ("Lawyers",): "civil_society",
+    ("Clinic",): "civil_society",
+    ("Review",): "media",
+    ("Ledger",): "media",
+    ("Observer",): "media",
+    ("Mirror",): "media",
+    ("Chronicle",): "media",
+    ("Courier",): "media",
+    ("Daily",): "media",
+    ("Weekly",): "media",
+    ("Express",): "media",
+    ("Standard",): "media",
+    ("Sentinel",): "media",
+    ("Clarion",): "media",
+    ("Magazine",): "media",
+    ("Press",): "media",
+    ("Dispatch",): "media",
+    ("Bulletin",): "media",
+    ("Inquirer",): "media",
+    ("Telegraph",): "media",
+    ("Notícias",): "media",
+    ("Noticias",): "media",
+    ("Hoy",): "media",
+    ("Diario",): "media",
+    ("Zeitung",): "media",
+    ("Desk",): "media",
+    ("Press", "Collective"): "media",
+    ("Broadcasting",): "media",
+    ("TV",): "media",
+    ("FM",): "media",
+    ("Podcast",): "media",
+    ("Newsroom",): "media",
+    ("Research", "Group"): "academic",
+    ("Research", "Centre"): "academic",
+    ("Research", "Center"): "academic",
+    ("Observatory",): "academic",
+    ("School",): "academic",
+    ("Data", "Lab"): "academic",
 }
 _HEADS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _words, _type in sorted(HEAD_TYPES.items(), key=lambda kv: -len(kv[0])):
     _HEADS_BY_FIRST.setdefault(_words[0], []).append((_words, _type))
 # Names that mark civil society whatever their head word ("Council for Civil Liberties").
+# Words inside a name that outrank its head word or descriptor.
+TYPE_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset(
+            {
+                "Police",
+                "Policía",
+                "Polícia",
+                "Investigation",
+                "Investigations",
+                "Criminal",
+                "Constabulary",
+                "Gendarmerie",
+                "Carabineros",
+                "Patrol",
+                "Garda",
+                "Cybercrime",
+            }
+        ),
+        "law_enforcement",
+    ),
+    (frozenset({"Intelligence", "Espionage"}), "intelligence"),
+    (frozenset({"Army", "Armed", "Military", "Navy", "Ejército"}), "military"),
+    (frozenset({"University", "Universidad", "Universidade", "Université", "Laboratório", "Research"}), "academic"),
+)
+# Organisation and place words that are also common family names when they open a person's name ("Park Min-seo").
+_SURNAME_LIKE = {"Park", "Bank", "Power", "Church", "Hall", "King", "Young", "Lee", "Street", "Port", "Ford"}
+# Heads of public bodies: a "Human Rights Commission" or an "Office of the Privacy Commissioner" is government.
+PUBLIC_BODY_WORDS = frozenset(
+    {
+        "Commission",
+        "Commissioner",
+        "Ombudsman",
+        "Authority",
+        "Office",
+        "Ministry",
+        "Department",
+        "Court",
+        "Tribunal",
+        "Regulator",
+        "Directorate",
+        "Inspectorate",
+        "Agency",
+    }
+)
+# Words that make a capitalised run an organisation's name rather than a person's.
+ORG_WORDS = {
+    "Group",
+    "Foundation",
+    "Institute",
+    "University",
+    "Council",
+    "Court",
+    "Police",
+    "Ministry",
+    "Agency",
+    "Society",
+    "Association",
+    "Network",
+    "Alliance",
+    "Collective",
+    "Initiative",
+    "Watch",
+    "Monitor",
+    "Daily",
+    "Review",
+    "Sentinel",
+    "Ledger",
+    "Observer",
+    "Mirror",
+    "Times",
+    "Post",
+    "News",
+    "Radio",
+    "Metro",
+    "Transit",
+    "Telecom",
+    "Systems",
+    "Analytics",
+    "Solutions",
+    "Technologies",
+    "Bank",
+    "Commission",
+    "Authority",
+    "Service",
+    "Office",
+    "Bureau",
+    "Department",
+    "Directorate",
+    "Lab",
+    "Centre",
+    "Center",
+    "Project",
+    "Campaign",
+    "Union",
+    "Party",
+    "Assembly",
+    "Parliament",
+    "Senate",
+    "Congress",
+    "Airport",
+    "Station",
+    "Street",
+    "Road",
+    "Avenue",
+    "Square",
+    "Market",
+    "Park",
+    "Hospital",
+    "School",
+    "College",
+    "Academy",
+    "Prison",
+    "Camp",
+    "Estate",
+    "Tower",
+    "Bridge",
+    "Press",
+    "Magazine",
+    "Journal",
+    "Herald",
+    "Tribune",
+    "Gazette",
+    "Express",
+    "Standard",
+    "Chronicle",
+    "Courier",
+    "Company",
+    "Corporation",
+    "Inc",
+    "Ltd",
+    "LLC",
+    "Holdings",
+    "Industries",
+    "Electronics",
+    "Forensics",
+    "Security",
+    "Digital",
+    "Data",
+    "Rights",
+    "Defenders",
+    "Lawyers",
+    "Frontline",
+    "Forum",
+    "Trust",
+    "Fund",
+    "Unit",
+    "Squad",
+    "Force",
+    "Army",
+    "Navy",
+    "Guard",
+    "Command",
+    "Cybercrime",
+    "Public",
+    "National",
+    "Federal",
+    "State",
+    "City",
+    "Municipal",
+    "Provincial",
+    "Regional",
+    "Republic",
+    "Kingdom",
+    "United",
+    "Global",
+    "International",
+    "App",
+}
+# Street and district words: "Avenida Paulista", "South Bronx" are places, not people.
+ORG_WORDS |= {"Avenida", "Rua", "Rue", "Calle", "Via", "Vía", "Gran", "Place", "Plaza", "Praça", "Piazza", "Boulevard"}
+ORG_WORDS |= {"North", "South", "East", "West", "Upper", "Lower", "Greater", "Central", "Saint", "San", "Santa", "Port"}
 CIVIL_SOCIETY_MARKERS = ("Civil Liberties", "Human Rights", "Digital Rights", "Rights Watch", "Privacy", "Freedom")
 # Legal instruments look like organisation names but are not actors ("Privacy Act", "Investigatory Powers Bill").
 LEGAL_WORDS = {
@@ -174,6 +452,19 @@ LEGAL_WORDS = {
 
 # Heads that take a complement: "Ministry of Public Security", "University of Toronto".
 OPENING_HEADS = {
+    "Movement",
+    "Collective",
+    "Campaign",
+    "Network",
+    "Alliance",
+    "Initiative",
+    "Observatory",
+    "Circuit",
+    "Squad",
+    "Unit",
+    "Inspectorate",
+    "Secretariat",
+    "Directorate",
     "Ministry",
     "Department",
     "Bureau",
@@ -308,6 +599,23 @@ ADMIN_WORDS = {
 }
 
 PUBLIC_ROLES = {
+    "parliamentarian",
+    "vice-president",
+    "chairperson",
+    "magistrate",
+    "auditor",
+    "regulator",
+    "ombudsman",
+    "sergeant",
+    "captain",
+    "lieutenant",
+    "academic",
+    "scientist",
+    "lecturer",
+    "criminologist",
+    "brigadier",
+    "councilmember",
+    "alderman",
     "minister",
     "president",
     "premier",
@@ -361,7 +669,6 @@ PUBLIC_ROLES = {
     "reporter",
     "correspondent",
     "editor",
-    "activist",
     "dissident",
     "campaigner",
     "advocate",
@@ -408,6 +715,24 @@ PUBLIC_ROLES = {
     "sir",
     "baroness",
     "dame",
+    "chairs",
+    "leads",
+    "heads",
+    "runs",
+    "directs",
+    "represents",
+    "oversees",
+    "founded",
+    "manages",
+    "commands",
+    "chaired",
+    "led",
+    "headed",
+    "lead",
+    "coordinator",
+    "programme",
+    "campaigns",
+    "policy",
 }
 PRIVATE_ROLES = {
     "resident",
@@ -457,6 +782,101 @@ PRIVATE_ROLES = {
     "pensioner",
     "retiree",
     "local",
+    "sister",
+    "brother",
+    "aunt",
+    "uncle",
+    "cousin",
+    "grandson",
+    "granddaughter",
+    "widow",
+    "widower",
+    "pupil",
+    "schoolgirl",
+    "schoolboy",
+    "child",
+    "boy",
+    "girl",
+    "minor",
+    "trader",
+    "vendor",
+    "hawker",
+    "seller",
+    "cleaner",
+    "waiter",
+    "waitress",
+    "nurse",
+    "teacher",
+    "pharmacist",
+    "programmer",
+    "labourer",
+    "laborer",
+    "rider",
+    "cook",
+    "mechanic",
+    "carpenter",
+    "tailor",
+    "designer",
+    "accountant",
+    "businessman",
+    "businesswoman",
+    "cashier",
+    "gardener",
+    "owner",
+    "fisherman",
+    "housewife",
+    "mum",
+    "dad",
+    "protesters",
+    "demonstrators",
+    "petitioner",
+    "depositor",
+    "detainee",
+    "prisoner",
+    "refugee",
+    "migrant",
+    "asylum",
+    "applicant",
+    "claimant",
+    "recipient",
+    "plaintiff",
+    "complainant",
+    "witness",
+    "survivor",
+    "flyer",
+    "freshman",
+    "graduate",
+    "undergraduate",
+    "rescuer",
+    "activist",
+    "organiser",
+    "organizer",
+    "player",
+    "hairdresser",
+    "barber",
+    "electrician",
+    "plumber",
+    "builder",
+    "courier",
+    "clerk",
+    "engineer",
+    "doctor",
+    "lives",
+    "lived",
+    "works",
+    "worked",
+    "sells",
+    "sold",
+    "drives",
+    "lost",
+    "studies",
+    "attends",
+    "commutes",
+    "old",
+    "uninstalled",
+    "fled",
+    "arrested",
+    "detained",
 }
 PUBLIC_TITLES = {
     "justice",
@@ -504,7 +924,39 @@ PUBLIC_TITLES = {
     "councilwoman",
     "mp",
     "mep",
+    "lt",
+    "sgt",
+    "capt",
+    "cpl",
+    "maj",
+    "brig",
+    "lieutenant",
+    "sergeant",
+    "captain",
+    "major",
+    "alderman",
+    "councilmember",
+    "supt",
+    "insp",
+    "det",
 }
+# Role words on their own are never actors ("the Prime Minister said", "Bosses agreed").
+ROLE_WORDS = (
+    PUBLIC_ROLES
+    | PRIVATE_ROLES
+    | {
+        "boss",
+        "officer",
+        "staff",
+        "passenger",
+        "activist",
+        "critic",
+        "analyst",
+        "agent",
+        "official",
+        "resident",
+    }
+)
 ANONYMITY_PHRASES = (
     "not his real name",
     "not her real name",
@@ -515,6 +967,18 @@ ANONYMITY_PHRASES = (
     "declined to give",
     "requested anonymity",
     "spoke on condition",
+    "identified only",
+    "asked to be identified",
+    "only as",
+    "first name only",
+    "only his first name",
+    "only her first name",
+    "gave his first name",
+    "gave her first name",
+    "a pseudonym",
+    "not their real name",
+    "withheld",
+    "for fear of",
 )
 ROLE_WINDOW = 8
 
@@ -576,14 +1040,64 @@ class ActorTagger:
                 private_person=False if entry.actor_type == "person" else None,
                 source="gazetteer",
             )
+        pattern_persons: list[Span] = []
         if self.patterns:
             for start, end, actor_type, country in self._pattern_matches(doc):
                 # A pattern name that contains a gazetteer name ("Tencent Holdings Ltd") is the fuller name.
                 taken.append((start, end))
                 add_candidate(doc, start, end, "ACTOR", actor_type=actor_type, country=country, source="pattern")
-        if self.use_ner:
-            self._add_ner_actors(doc)
+            found = descriptor_matches(doc, self._is_place_or_known) + foreign_org_matches(doc)
+            for start, end, actor_type in found:
+                start, end = _strip_edges(doc, start, end)
+                if end > start and doc[end - 1].text not in LEGAL_WORDS:
+                    typed = self._typed(doc, start, end, self._refine_type(doc[start:end], actor_type))
+                    add_candidate(doc, start, end, "ACTOR", actor_type=typed[2], country=typed[3], source="pattern")
+            org_texts = {
+                c.text for c in candidates(doc, "ACTOR") if candidate_attrs(c).get("actor_type") not in (None, "person")
+            }
+            pattern_persons = [
+                doc[s:e]
+                for s, e in person_matches(doc, lambda text: text in org_texts or self._is_not_person_name(text))
+            ]
+        if self.use_ner or pattern_persons:
+            self._add_ner_actors(doc, pattern_persons)
         return doc
+
+    def _is_place_or_known(self, text: str) -> bool:
+        """A place or demonym: not the name of an organisation a descriptor introduces ("the Israeli firm")."""
+        return text in self.locations.places or text in self.locations.demonyms or text in NON_NAME_WORDS
+
+    def _is_not_person_name(self, text: str, trust_places: bool = True) -> bool:
+        """Known actors, places, and names built like organisations ("Kenya Daily Sentinel") are not people.
+
+        ``trust_places`` False (the NER says person): a first word that is also a place ("Mara Quell") is fine."""
+        if text in self.index or text in self.locations.places or text in self.locations.demonyms:
+            return True
+        if any(w.lower() in {"and", "&", "of", "for", "on", "in"} for w in text.split()):
+            return True
+        words = text.split()
+        first = self.locations.places.get(words[0], []) if words else []
+        if trust_places and (
+            any(p.kind == "country" for p in first) or (words and words[0] in self.locations.demonyms)
+        ):
+            return True  # "Kenya Daily Sentinel"; a first name that is also a town ("Tama Rangi") is fine
+        return any(
+            w in _HEADS_BY_FIRST
+            or w in OPENING_HEADS
+            or (w in ORG_WORDS and (k > 0 or len(words) == 1 or w not in _SURNAME_LIKE))
+            or w.lower() in LOWER_HEADS
+            or w.isupper()
+            for k, w in enumerate(words)
+        )
+
+    @staticmethod
+    def _refine_type(span: Span, actor_type: str) -> str:
+        """Words inside the name outrank the descriptor's type ("the agency X Police" is law enforcement)."""
+        words = {t.text for t in span}
+        for marker_words, marked in TYPE_MARKERS:
+            if words & marker_words and not (marked == "military" and span[0].text in {"Ministry", "Ministerio"}):
+                return marked
+        return actor_type
 
     def _gazetteer_matches(self, doc: Doc) -> list[tuple[int, int, GazetteerEntry]]:
         out: list[tuple[int, int, GazetteerEntry]] = []
@@ -621,6 +1135,8 @@ class ActorTagger:
                 if span is not None:
                     out.append(self._typed(doc, span[0], span[1], actor_type))
             lower_type = LOWER_HEADS.get(token.text)
+            if token.i + 1 < len(doc) and doc[token.i + 1].lower_ in _BUILDING_WORDS:
+                lower_type = None  # "Hartley Street police station": a building, not the police
             if lower_type is not None:
                 prefix = self._place_prefix(doc, token.i)
                 if prefix is not None:
@@ -645,8 +1161,17 @@ class ActorTagger:
             if entry is not None:
                 return (start, end, entry.actor_type, entry.country or self._country_of(doc, start, end))
         text = doc[start:end].text
-        if actor_type not in {"law_enforcement", "intelligence", "military"} and any(
-            marker in text for marker in CIVIL_SOCIETY_MARKERS
+        words = {t.text.title() if t.is_lower else t.text for t in doc[start:end]}
+        public_body = bool(words & PUBLIC_BODY_WORDS) or doc[start].text in {"National", "Federal", "State"}
+        if actor_type == "government":
+            for marker_words, marked in TYPE_MARKERS:
+                if words & marker_words and marked != "academic":
+                    actor_type = marked  # "Georgia Bureau of Investigation", "Directorate of Criminal Investigations"
+                    break
+        if (
+            actor_type not in {"law_enforcement", "intelligence", "military"}
+            and not (actor_type == "government" and public_body)
+            and any(marker in text for marker in CIVIL_SOCIETY_MARKERS)
         ):
             actor_type = "civil_society"
         return (start, end, actor_type, self._country_of(doc, start, end))
@@ -662,15 +1187,41 @@ class ActorTagger:
         start = head_start
         while start > 0:
             prev = doc[start - 1]
+            if "\n" in prev.whitespace_:
+                break
+            glued = prev.text in {"-", "–"} and not prev.whitespace_ and start >= 2 and not doc[start - 2].whitespace_
+            linked = (
+                prev.lower_ in {"of", "and", "for", "na", "&"}
+                and start >= 2
+                and _is_name_token(doc[start - 2])
+                and doc[start - 2].text not in NON_NAME_WORDS
+                and not is_sentence_start(doc, start - 2)
+                # "Globe Telecom and Smart Communications" are two names: the left one ends in a head word
+                and not (prev.lower_ in {"and", "&"} and doc[start - 2].text not in _SUBJECT_WORDS)
+            )
+            if glued or linked:  # "Anti-Corruption Bureau", "Freedom of Expression Association"
+                start -= 2
+                continue
             if not _is_name_token(prev) or prev.text in NON_NAME_WORDS:
                 break
             if is_sentence_start(doc, start - 1) and prev.text in NON_NAME_WORDS:
                 break
             start -= 1
+        while start < head_start and (doc[start].lower_ in {"of", "and", "for", "na", "&"} or doc[start].is_punct):
+            start += 1
         end = head_end
         head_word = doc[head_end - 1].text
         if head_word in OPENING_HEADS or doc[head_start].text in OPENING_HEADS:
             end = _expand_complement(doc, head_end)
+        elif (
+            end + 1 < len(doc)
+            and doc[end].lower_ == "of"
+            and (
+                doc[end + 1].text in self.locations.places
+                or any(c.start == end + 1 for c in candidates(doc, "LOCATION"))
+            )
+        ):
+            end = _expand_complement(doc, head_end)  # "Federal Government of Nigeria", "Central Bank of Brazil"
         if start == head_start and end == head_end:
             return None  # a bare head word ("Police", "the Ministry") names nothing in particular
         # "State Council" at a sentence start is still fine; a lone generic word before the head is not a name.
@@ -711,11 +1262,14 @@ class ActorTagger:
         return None
 
     # -- NER ------------------------------------------------------------------------------------------------
-    def _add_ner_actors(self, doc: Doc) -> None:
-        persons: list[Span] = []
+    def _add_ner_actors(self, doc: Doc, pattern_persons: list[Span] | None = None) -> None:
+        persons: list[Span] = list(pattern_persons or [])
+        covered = {i for span in persons for i in range(span.start, span.end)}
         person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
+        # Family names come last ("Adebayo Salami") or first ("Cao Yongchang"): both ends of a full name count.
+        surnames = {t.text for span in persons if len(span) > 1 for t in (span[0], span[-1])}
         located = {(c.start, c.end) for c in candidates(doc, "LOCATION") if candidate_attrs(c).get("source") != "ner"}
-        for ent in doc.ents:
+        for ent in doc.ents if self.use_ner else ():
             kind = ner_kind(ent)
             span = _trim(ent)
             if span is None or not span.text[:1].isupper() or any(ch.isdigit() for ch in span.text):
@@ -728,12 +1282,19 @@ class ActorTagger:
                 and not _is_person_ent(ent)
             ):
                 kind = "PERSON"  # "Cao Yongchang" read as a place, while "Cao" is a person elsewhere in the text
+            if kind == "ORG" and len(span) == 1 and span.text in person_words | surnames:
+                kind = "PERSON"  # "Cao said" after "Cao Yongchang": the surname of a person named before
+            if kind == "ORG" and span.end < len(doc) and doc[span.end].is_title and doc[span.end].is_alpha:
+                continue  # "Lunar New" (Year): the NER stopped inside a longer capitalised name
             if kind not in {"ORG", "PERSON"}:
                 continue
             if len(span) == 1 and (
-                span.text in NON_NAME_WORDS or span.text in _HEADS_BY_FIRST or span.text.lower() in LOWER_HEADS
+                span.text in NON_NAME_WORDS
+                or span.text in _HEADS_BY_FIRST
+                or span.text.lower() in LOWER_HEADS
+                or _is_role_word(span.text)
             ):
-                continue  # a bare "Police" or "Ministry" names nothing in particular
+                continue  # a bare "Police", "Ministry" or "Bosses" names nothing in particular
             if span[-1].text.title() in LEGAL_WORDS:
                 continue  # "Investigatory Powers Act": a law, not an actor
             if (
@@ -746,6 +1307,12 @@ class ActorTagger:
                 entry = self.index.get(span.text)
                 if entry is not None:
                     continue  # the gazetteer already has it
+                if len(span) == 1 and span.start > 0 and doc[span.start - 1].lower_ in {"from", "in", "near", "at"}:
+                    continue  # "an organiser from Kibera": a place the NER took for a person
+                if len(span) > 1 and self._is_not_person_name(span.text, trust_places=False):
+                    continue  # "Avenida Paulista", "Kenya Daily Sentinel": built like a place or an organisation
+                if any(i in covered for i in range(span.start, span.end)):
+                    continue  # a name pattern found this person, with better boundaries
                 persons.append(span)
                 continue
             entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
@@ -768,16 +1335,24 @@ class ActorTagger:
             flag = flags[id(span)]
             if flag is not None:
                 by_name.setdefault(span.text, flag)
-                if len(span) > 1:
-                    for token in span:
-                        by_name_part.setdefault(token.text, flag)
+                if len(span) > 1:  # later mentions give the family name alone ("Salami said", "Cao said")
+                    for part in (span[0], span[-1]):
+                        if part.is_title:
+                            by_name_part.setdefault(part.text, flag)
+        multi_token_parts = {t.text for span in persons if len(span) > 1 for t in span}
         for span in persons:
             flag = flags[id(span)]
             if flag is None:
                 flag = by_name.get(span.text)
-            if flag is None and len(span) == 1:
-                flag = by_name_part.get(span.text)
-            add_candidate(doc, span.start, span.end, "ACTOR", actor_type="person", private_person=flag, source="ner")
+            if flag is None:
+                flag = next((by_name_part[t.text] for t in span if t.text in by_name_part), None)
+            if flag is None and (len(span) > 1 or span.text in multi_token_parts):
+                # Recall first: a named person no public role vouches for anywhere in the article is private
+                # (residents, sources, relatives); officials, executives and researchers are named with their role.
+                # A lone capitalised word the NER calls a person ("Vumacam") is not vouched for as a person.
+                flag = True
+            source = "pattern" if pattern_persons and any(span is p for p in pattern_persons) else "ner"
+            add_candidate(doc, span.start, span.end, "ACTOR", actor_type="person", private_person=flag, source=source)
 
     def type_of_org(self, span: Span) -> str | None:
         # Case-insensitive on head words: the news writes "Metropolitan police", "Labour party".
@@ -841,6 +1416,13 @@ GROUP_WORDS = {
 NOT_PEOPLE = {"covid", "coronavirus", "ebola", "sars", "mers", "brexit", "internet", "god", "allah"}
 
 
+def _is_role_word(text: str) -> bool:
+    """Role words are never actors on their own ("Bosses", "Officials", "Activists")."""
+    word = text.lower()
+    singular = word[:-2] if word.endswith("es") and word[:-2] in ROLE_WORDS else word.rstrip("s")
+    return word in ROLE_WORDS or singular in ROLE_WORDS
+
+
 def _is_group_word(text: str, demonyms: dict[str, str | None]) -> bool:
     singular = text[:-1] if text.endswith("s") else text
     return singular in GROUP_WORDS or singular in demonyms or text in demonyms
@@ -873,7 +1455,7 @@ def _expand_complement(doc: Doc, end: int) -> int:
             k < len(doc)
             and _is_name_token(doc[k])
             and doc[k].text not in NON_NAME_WORDS
-            and not (k == j and doc[k].text in OPENING_HEADS)
+            and not (k == j and (doc[k].text in OPENING_HEADS or doc[k].text in FOREIGN_OPENERS))
         ):
             k += 1
         if k == j:
@@ -895,13 +1477,80 @@ def _longest_first(found: list[tuple[int, int, str, str | None]]) -> list[tuple[
     return sorted(out)
 
 
+# Subject words that "and" joins inside one name ("Rights and Accountability Project"); "Hikvision and Acme ..."
+# are two names.
+_SUBJECT_WORDS = {
+    "Rights",
+    "Accountability",
+    "Freedom",
+    "Justice",
+    "Security",
+    "Development",
+    "Research",
+    "Information",
+    "Privacy",
+    "Science",
+    "Technology",
+    "Communications",
+    "Culture",
+    "Media",
+    "Law",
+    "Health",
+    "Education",
+    "Peace",
+    "Democracy",
+    "Transparency",
+    "Policy",
+    "Studies",
+    "Innovation",
+    "Trade",
+    "Industry",
+    "Economic",
+    "Social",
+    "Digital",
+    "Data",
+    "Civil",
+    "Liberties",
+    "Advocacy",
+    "Environment",
+    "Labour",
+    "Labor",
+    "Expression",
+    "Public",
+}
+_BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
+
+
+def _strip_edges(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Without a leading article and trailing punctuation or possessive."""
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
+        end -= 1
+    return start, end
+
+
 def _trim(span: Span) -> Span | None:
     doc = span.doc
     start, end = span.start, span.end
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_punct):
         start += 1
+    for i in range(start, end - 1):
+        if (
+            "\n" in doc[i].whitespace_
+            or "\n" in doc[i + 1].text
+            or (doc.has_annotation("SENT_START") and doc[i + 1].is_sent_start)
+        ):
+            end = i + 1  # a name never runs over a line break or a sentence end ("Marcus Bell\n\nCivil")
+            break
+    while end > start and doc[end - 1].lower_ in {"of", "for", "and", "the", "in", "on", "&"}:
+        end -= 1  # "Quillfeather Analytics for"
+
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in {"'s", "’s"}):
         end -= 1
+    # A title or role word the NER took into a person's name stays outside ("Alderman Carlos Ramírez-Rosa").
+    while end - start > 1 and doc[start].lower_.rstrip(".") in PERSON_TITLES and doc[start + 1].is_title:
+        start += 1
     return doc[start:end] if end > start else None
 
 
@@ -916,8 +1565,10 @@ def private_person_flag(span: Span) -> bool | None:
     context = sent.text.lower()
     if any(phrase in context for phrase in ANONYMITY_PHRASES):
         return True
-    if span[0].lower_.rstrip(".") in PUBLIC_TITLES:
-        return False  # "Justice Burton", "Lady Jones", "Sen. Wyden" (the NER may include the title)
+    if span[0].lower_.rstrip(".") in PUBLIC_TITLES or (
+        span.start > 0 and doc[span.start - 1].lower_.rstrip(".") in PUBLIC_TITLES and doc[span.start - 1].is_title
+    ):
+        return False  # "Justice Burton", "Lady Jones", "Sen. Wyden", "Lt. Kevin Doyle" (title in or before the name)
     # Role words count before the name ("Former employee Cao", "Interior minister Berg") back to the clause start,
     # and after it only in apposition ("Zhou, a resident of ..."), not as the object of a verb ("Zhou said officers").
     window: list[Token] = []
@@ -925,6 +1576,12 @@ def private_person_flag(span: Span) -> bool | None:
         if doc[i].text in _CLAUSE_BREAKS:
             break
         window.append(doc[i])
+    if span.start - 1 > sent.start and doc[span.start - 1].text in {",", "—", "–", ":"}:
+        # A role in apposition before the name: "Its director, Hannah Okoro, said", "His mother, Abena Osei".
+        for i in range(span.start - 2, max(sent.start, span.start - 2 - 5) - 1, -1):
+            if doc[i].text in _CLAUSE_BREAKS:
+                break
+            window.append(doc[i])
     if span.end < sent.end and doc[span.end].text in {",", "("}:
         for i in range(span.end + 1, min(sent.end, span.end + 1 + ROLE_WINDOW)):
             if doc[i].text in _CLAUSE_BREAKS:
@@ -936,10 +1593,21 @@ def private_person_flag(span: Span) -> bool | None:
         if word not in PRIVATE_ROLES and word not in PUBLIC_ROLES and word.endswith("s"):
             word = word[:-1]  # "MPs", "officials", "protesters"
         distance = span.start - token.i if token.i < span.start else token.i - span.end + 1
+        if token.like_num and token.i == span.end + 1:
+            word = "old"  # "Luís Pereira, 71, said": an age in apposition
         if word in PRIVATE_ROLES:
             verdict = True
         elif word in PUBLIC_ROLES:
             verdict = False
+        elif (
+            token.i > span.end
+            and word in {"at", "with", "for", "of"}
+            and token.i + 1 < len(doc)
+            and (doc[token.i + 1].is_title or doc[token.i + 1].lower_ == "the")
+        ):
+            # "Hannah Clarke, a program lead at Digital Rights Watch": speaking for an organisation. A role word
+            # nearer the name still decides ("a student at Harvard", "a resident of Xiamen").
+            verdict, distance = False, distance + 3
         else:
             continue
         if best is None or distance < best[0]:

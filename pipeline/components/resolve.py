@@ -14,9 +14,11 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.components.common import RESULT_KEY, candidate_attrs, candidates, clear_candidates
+from pipeline.components.actor_patterns import credit_regions
+from pipeline.components.common import RESULT_KEY, candidate_attrs, candidates, clear_candidates, doc_text
+from pipeline.components.technology import PLATFORM_CATEGORY, platform_role
 
-SOURCE_PRIORITY = {"gazetteer": 0, "pattern": 1, "taxonomy": 1, "geonames": 2, "ner": 3}
+SOURCE_PRIORITY = {"gazetteer": 0, "pattern": 1, "taxonomy": 1, "geonames": 2, "model": 2, "ner": 3}
 LABELS = ("ACTOR", "TECHNOLOGY", "LOCATION")
 
 
@@ -32,6 +34,10 @@ class Resolver:
         spans = [
             s for s in spans if s.label_ in LABELS and not (source[id(s)] == "ner" and _overrides_rules(s, rule_spans))
         ]
+        spans = _settle_platforms(spans)
+        credits = credit_regions(doc_text(doc))
+        if credits:  # bylines and credits name no entity ("By Ana Lima", "Photo: X/Agency")
+            spans = [s for s in spans if not any(a <= s.start_char < b for a, b in credits)]
         spans.sort(key=lambda s: (-(s.end - s.start), SOURCE_PRIORITY.get(source[id(s)] or "", 9), s.start))
         used = bytearray(len(doc))
         chosen: list[Span] = []
@@ -54,6 +60,25 @@ class Resolver:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Resolver:
         return self
+
+
+def _settle_platforms(spans: list[Span]) -> list[Span]:
+    """A name that is both a company (ACTOR) and its platform (TECHNOLOGY, apps and platforms) keeps one label by
+    its role in the sentence: "WeChat said" (ACTOR), "scan a code in WeChat" (TECHNOLOGY)."""
+    by_offsets: dict[tuple[int, int], dict[str, Span]] = {}
+    for span in spans:
+        by_offsets.setdefault((span.start, span.end), {})[span.label_] = span
+    drop: set[int] = set()
+    for labelled in by_offsets.values():
+        actor, tech = labelled.get("ACTOR"), labelled.get("TECHNOLOGY")
+        if actor is None or tech is None:
+            continue
+        platform = candidate_attrs(tech).get("category") == PLATFORM_CATEGORY
+        company = candidate_attrs(actor).get("actor_type") in ("company", None)
+        if not (platform and company):
+            continue
+        drop.add(id(tech) if platform_role(actor) == "ACTOR" else id(actor))
+    return [s for s in spans if id(s) not in drop]
 
 
 def _overrides_rules(span: Span, rule_spans: list[Span]) -> bool:
