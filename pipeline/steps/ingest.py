@@ -141,20 +141,28 @@ def read_records(paths: Iterable[Path], max_bytes: int) -> Iterator[ReadRecord]:
 
 
 def _warc_records(path: Path, max_bytes: int) -> Iterator[ReadRecord]:
+    """The WARC file's records, each with its file offset; a WARC that is no regular file (a FIFO would block for
+    ever), missing, damaged or unreadable is a reject under its printable name, and the run goes on."""
+    from pipeline.ingest import _one_line, check_regular_file, printable_path
     from pipeline.warc import iter_warc_items
 
+    name = printable_path(path)
     offsets: list[int] = []
-    where = str(path.resolve())
     try:
+        check_regular_file(path)
+        where = str(path.resolve())
         for item in iter_warc_items(path, max_bytes, offsets=offsets):
             if isinstance(item, tuple):
                 yield ReadRecord(item[0], error=item[1])
             else:
                 yield ReadRecord(item.source, raw=item, warc=RawLocation(where, offsets.pop()))
     except RejectError as exc:
-        yield ReadRecord(str(path), error=exc)
+        yield ReadRecord(name, error=exc)
+    except OSError as exc:
+        yield ReadRecord(name, error=RejectError("unreadable", f"cannot read: {exc.strerror or exc}"))
     except Exception as exc:  # a corrupt archive must not stop the run
-        yield ReadRecord(str(path), error=RejectError("bad-warc", f"unreadable WARC: {type(exc).__name__}: {exc}"))
+        reason = f"unreadable WARC: {type(exc).__name__}: {_one_line(str(exc))}"
+        yield ReadRecord(name, error=RejectError("bad-warc", reason))
 
 
 def read_list_file(path: Path) -> list[Path]:
