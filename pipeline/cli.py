@@ -540,7 +540,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "Train the project's spaCy pipelines."),
     "annotate": (
         "annotate",
-        "Label Studio round trip: set up the project, push tasks, pull gold, progress and agreement.",
+        "Label Studio round trip: set up the project, push tasks, pull gold, review disputes, agreement, cycle.",
     ),
 }
 

@@ -557,6 +557,7 @@ def train_technology_cli(
     ] = TECHNOLOGY_WORK_DIR,
     max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
     log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
 ) -> None:
     """Train the TECHNOLOGY recogniser on corpus/train + WNUT-17 products + silver taxonomy spans (one thread)."""
     out, err = Console(), Console(stderr=True)
@@ -570,5 +571,10 @@ def train_technology_cli(
     except (SurvnewsError, RejectError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(getattr(exc, "exit_code", 1)) from None
+    if as_json:
+        minutes = round(result.seconds / 60, 2)
+        summary = {"output": str(result.output), "minutes": minutes, "held_out": result.test_scores}
+        typer.echo(json.dumps(summary, default=str))
+        return
     out.print(json.dumps({"held_out": result.test_scores}, indent=1))
     out.print(f"wrote {escape(str(result.output))} in {result.seconds / 60:.1f} min")

@@ -145,6 +145,7 @@ def test_an_untaggable_article_is_a_tag_reject_and_the_others_are_tagged(tmp_pat
     nlp.add_pipe("survnews_test_explodes")
     nlp.to_disk(tmp_path / "exploding-model")
     settings.tagger.model = str(tmp_path / "exploding-model")
+    settings.runner.workers = 0  # in this process, where the test's exploding component is registered
     with Store(settings.store.path) as store:
         for n, text in enumerate(["Spyware in Mexico. " * 10, "EXPLODE " * 20, "Drones over Paris. " * 10]):
             store.upsert_article(_article(f"a{n}", text), f"sha{n}", f"hash{n}")

@@ -15,7 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.components.actor_patterns import credit_regions
-from pipeline.components.common import RESULT_KEY, candidate_attrs, candidates, clear_candidates, doc_text
+from pipeline.components.common import (
+    RESULT_KEY,
+    add_candidate,
+    candidate_attrs,
+    candidates,
+    clear_candidates,
+    doc_text,
+)
 from pipeline.components.technology import PLATFORM_CATEGORY, platform_role
 
 SOURCE_PRIORITY = {"gazetteer": 0, "pattern": 1, "taxonomy": 1, "geonames": 2, "model": 2, "ner": 3}
@@ -34,6 +41,7 @@ class Resolver:
         spans = [
             s for s in spans if s.label_ in LABELS and not (source[id(s)] == "ner" and _overrides_rules(s, rule_spans))
         ]
+        spans = _acronyms_of_actors(doc, spans, source)
         spans = _settle_platforms(spans)
         credits = credit_regions(doc_text(doc))
         if credits:  # bylines and credits name no entity ("By Ana Lima", "Photo: X/Agency")
@@ -60,6 +68,28 @@ class Resolver:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Resolver:
         return self
+
+
+def _acronyms_of_actors(doc: Doc, spans: list[Span], source: dict[int, str | None]) -> list[Span]:
+    """An acronym in brackets right after an actor's name ("the Independent Office for Police Conduct (IOPC)")
+    names that actor: it becomes an ACTOR of the same type, and a technology guess on it is dropped."""
+    actor_before = {s.end: s for s in spans if s.label_ == "ACTOR"}
+    out: list[Span] = []
+    for span in spans:
+        token = span[0]
+        is_acronym = len(span) == 1 and token.is_alpha and token.is_upper and 2 <= len(token.text) <= 8
+        actor = actor_before.get(span.start - 1) if is_acronym and span.start >= 1 else None
+        if actor is None or doc[span.start - 1].text != "(" or span.label_ == "ACTOR":
+            out.append(span)
+            continue
+        if span.label_ == "TECHNOLOGY":
+            attrs = {k: v for k, v in candidate_attrs(actor).items() if k in ("actor_type", "country")}
+            replacement = add_candidate(doc, span.start, span.end, "ACTOR", source="pattern", **attrs)
+            source[id(replacement)] = "pattern"
+            out.append(replacement)
+            continue
+        out.append(span)
+    return out
 
 
 def _settle_platforms(spans: list[Span]) -> list[Span]:
