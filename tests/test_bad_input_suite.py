@@ -477,7 +477,7 @@ def test_any_file_name_and_bytes_give_a_record_or_a_one_line_reject(
         rejects = {row["item"]: row["reason"] for row in store.rejects()}
         places = set()
         for article in store.articles():
-            places |= {article.source_path or "", *article.also_published_at}
+            places |= {article.source_path or "", *(copy.url for copy in article.also_published_at)}
     for path in paths:
         item = printable_path(path)
         item.encode("utf-8")  # storable and printable: no lone surrogates
