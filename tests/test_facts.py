@@ -165,6 +165,46 @@ def test_call_for_a_ban_is_opposition(parsed_nlp: Language) -> None:
     assert ("Big Brother Watch", "opposes", "facial recognition") in found, found
 
 
+# ---------------------------------------------------------------- generic nouns that refer back (anaphora)
+
+
+def test_the_company_and_a_generic_system_refer_to_entities_named_earlier(parsed_nlp: Language) -> None:
+    # the second sentence names one entity only: it is parsed because "The company" stands for another
+    text = "Palantir is a software company based in Denver. The company sells predictive policing tools to Europol."
+    assert ("Palantir", "supplies", "predictive policing") in facts(parsed_nlp, text)
+
+
+def test_the_devices_refer_to_the_technology_and_the_seller_supplies_it(parsed_nlp: Language) -> None:
+    text = "Kenyan police bought IMSI catchers in 2021. The devices, leased from NSO Group, can intercept calls."
+    found = facts(parsed_nlp, text)
+    assert ("NSO Group", "supplies", "IMSI catchers") in found, found
+
+
+def test_an_event_noun_refers_to_the_technology_of_the_earlier_event(parsed_nlp: Language) -> None:
+    text = "Lagos State police began using drones in March. Amnesty International criticised the deployment on Monday."
+    assert ("Amnesty International", "opposes", "drones") in facts(parsed_nlp, text)
+    # with no earlier event there is nothing for "the deployment" to stand for
+    assert facts(parsed_nlp, "Amnesty International criticised the deployment on Monday.") == set()
+
+
+def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nlp: Language) -> None:
+    text = (
+        "The council approved facial recognition cameras for the east side. "
+        "Documents obtained by Amnesty International show officers using the cameras near schools."
+    )
+    assert ("Amnesty International", "opposes", "facial recognition cameras") in facts(parsed_nlp, text)
+
+
+def test_it_in_a_reported_clause_is_the_speaker(parsed_nlp: Language) -> None:
+    found = facts(parsed_nlp, "The Metropolitan Police said it would deploy live facial recognition in Croydon.")
+    assert ("Metropolitan Police", "acquires", "facial recognition") in found, found
+
+
+def test_a_technology_describing_a_company_is_no_antecedent(parsed_nlp: Language) -> None:
+    text = "Palantir, the US data analytics company, opened an office. The company supplies similar systems to Europol."
+    assert not any(obj == "data analytics" for _a, _r, obj in facts(parsed_nlp, text))
+
+
 def test_event_fields_location_evidence_and_ids(parsed_nlp: Language) -> None:
     text = "Residents were angry. The Ministry of Defence deployed facial recognition in Nairobi."
     doc = parsed_nlp(text)

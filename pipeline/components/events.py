@@ -63,6 +63,9 @@ DIRECT_ROLES: dict[str, list[str]] = {
 }
 ROLE_OF_LABEL = {label: role for role, labels in DIRECT_ROLES.items() for label in labels}
 RELATIVE_PRONOUNS = {"that", "which", "who", "whom", "whose"}
+# Words before a generic noun that make it refer back ("the devices", "these systems", "similar systems").
+ANAPHOR_DETERMINERS = {"the", "this", "these", "those", "its", "their", "that", "similar", "such"}
+SYNTAX_PIPE = "survnews_syntax"  # pipeline/components/syntax.py (the parser runs on candidate sentences only)
 BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
 SCORES = {"dep": 0.8, "window": 0.5}
 ANAPHORA_SENTENCES = 3
@@ -115,6 +118,7 @@ class Lexicon:
     future: set[str]
     actor_anaphora: dict[str, str | None]
     technology_anaphora: set[str]
+    topic_anaphora: set[str] = field(default_factory=set)  # "the expansion": the article's main technology so far
     supplier_preps: set[str] = field(default_factory=set)
     advocacy_verbs: set[str] = field(default_factory=set)
     generic_actors: dict[str, str] = field(default_factory=dict)
@@ -183,7 +187,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         intent_verbs={f for v in data.get("intent_verbs", []) for f in inflections(v, extra.get(v, []))},
         future=set(data.get("future", [])),
         actor_anaphora=dict(anaphora.get("ACTOR", {})),
-        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])),
+        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])) | set(anaphora.get("TOPIC", [])),
+        topic_anaphora=set(anaphora.get("TOPIC", [])),
         supplier_preps=supplier_preps,
         advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
         generic_actors=dict(data.get("generic_actors", {})),
@@ -238,6 +243,7 @@ class EventExtractor:
         self.name = name
         self.lexicon_path = lexicon_path
         self.lexicon = load_lexicon(lexicon_path)
+        self._nlp = nlp
         self.matcher = DependencyMatcher(nlp.vocab)
         forms = sorted(self.lexicon.triggers)
         self.node_names: dict[str, list[str]] = {}
@@ -252,8 +258,11 @@ class EventExtractor:
         if not spans:
             doc.user_data[EVENTS_KEY] = []
             return doc
-        ctx = _Context(doc, spans)
+        lex = self.lexicon
+        companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
+        ctx = _Context(doc, spans, companies, lex.topic_anaphora)
         sents = list(doc.sents)
+        self._parse_anaphoric(ctx, sents)
         if doc.has_annotation("DEP"):
             # A sentence the parser did not see (a partial parse) gets the window rules.
             unparsed = [s for s in sents if not any(t.dep_ for t in s)]
@@ -266,6 +275,50 @@ class EventExtractor:
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
+    # ------------------------------------------------------------------ anaphoric sentences
+
+    def _anaphors(self, sent: Span) -> list[Token]:
+        """Generic nouns that refer back to an entity named earlier: "the devices", "similar systems", "the force"."""
+        lex = self.lexicon
+        out: list[Token] = []
+        for token in sent:
+            word = token.lower_
+            if word in {"it", "them"} or (word not in lex.actor_anaphora and word not in lex.technology_anaphora):
+                continue
+            before = token.doc[max(sent.start, token.i - 3) : token.i]
+            if any(t.lower_ in ANAPHOR_DETERMINERS for t in before):
+                out.append(token)
+        return out
+
+    def _parse_anaphoric(self, ctx: _Context, sents: list[Span]) -> None:
+        """Parse the sentences the syntax component skipped because one of their two participants is a generic noun
+        ("The company supplies similar systems to ..."): a trigger, an entity or an anaphor, and two of them."""
+        if SYNTAX_PIPE not in self._nlp.pipe_names:
+            return
+        from pipeline.components.syntax import PARSED_KEY, SyntaxAnalyser, _copy_analysis  # it imports this module
+
+        analyser = self._nlp.get_pipe(SYNTAX_PIPE)
+        if not isinstance(analyser, SyntaxAnalyser) or analyser.scope != "candidates":
+            return
+        triggers = self.lexicon.triggers
+        chosen = []
+        for sent in sents:
+            if any(t.dep_ for t in sent) or not any(t.lower_ in triggers for t in sent):
+                continue
+            entities = ctx.in_sentence(sent)
+            anaphors = self._anaphors(sent) if entities or len(sent) > 3 else []
+            if anaphors and len(entities) + len(anaphors) >= 2:
+                chosen.append(sent)
+        if not chosen:
+            return
+        work = [analyser._entity_words(ctx.doc, sent) for sent in chosen]
+        for sub, _groups in work:
+            for token in sub[1:]:
+                token.is_sent_start = False  # one sentence, as the sentencizer cut it
+        for sent, (_sub, groups), parsed in zip(chosen, work, analyser.syntax.pipe(w[0] for w in work), strict=True):
+            _copy_analysis(ctx.doc, sent, parsed, groups)
+        ctx.doc.user_data[PARSED_KEY] = int(ctx.doc.user_data.get(PARSED_KEY, 0)) + len(chosen)
+
     # ------------------------------------------------------------------ dependency patterns
 
     def _dependency_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
@@ -274,7 +327,9 @@ class EventExtractor:
         triggers = self.lexicon.triggers
         for sent in sents:
             # The matcher is the costly part: run it only on sentences with a trigger word and two entities.
-            if len(ctx.in_sentence(sent)) < 2 or not any(t.lower_ in triggers for t in sent):
+            if not any(t.lower_ in triggers for t in sent):
+                continue
+            if len(ctx.in_sentence(sent)) + (len(self._anaphors(sent)) if len(ctx.in_sentence(sent)) < 2 else 0) < 2:
                 continue
             offset = sent.start
             for match_id, token_ids in self.matcher(sent):
@@ -389,6 +444,16 @@ class EventExtractor:
         """A relative pronoun stands for the noun its clause modifies ("the group that monitored ...")."""
         if token.lower_ in RELATIVE_PRONOUNS and trigger.dep_ in RELCL:
             return trigger.head
+        if token.lower_ in {"it", "they"}:
+            # "The Met said it would deploy X": the pronoun is the subject of the clause that reports it.
+            node = trigger
+            for _ in range(3):
+                if node.dep_ not in {"ccomp", "xcomp", "conj"} or node.head is node:
+                    break
+                node = node.head
+                subjects = [c for c in node.children if c.dep_ in SUBJ and c.lower_ not in {"it", "they"}]
+                if subjects:
+                    return subjects[0]
         return token
 
     @staticmethod
@@ -462,13 +527,19 @@ class EventExtractor:
                 for s in spans
                 if s.label_ == "ACTOR" and s.start_char > first_cue and s._.actor_type in lex.exposure_actor_types
             ]
-            technologies = [s for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            if not actors:
+                continue
+            technologies = [(s, s.root) for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes.
+            for token in self._anaphors(sent):
+                if token.lower_ in lex.technology_anaphora and ctx.entity_at(token.i) is None:
+                    found = ctx._antecedent_entity(token, ("TECHNOLOGY",), lex.technology_anaphora)
+                    if found is not None:
+                        technologies.append((found, token))
             for actor in actors:
-                for tech in technologies:
+                for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
-                    events.append(
-                        ctx.event("opposes", ref_actor, ref_tech, tech.root, "rule:exposure", False, False, 0.6)
-                    )
+                    events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
         return events
 
     # ------------------------------------------------------------------ possessives
@@ -585,6 +656,18 @@ def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
     return None
 
 
+def _determined(token: Token) -> bool:
+    """'the system', 'these devices', 'similar systems' (a determiner child; without a parse, a word before)."""
+    left = list(token.children) if token.dep_ else list(token.doc[max(token.sent.start, token.i - 2) : token.i])
+    return any(c.lower_ in ANAPHOR_DETERMINERS for c in left if c.i < token.i)
+
+
+def _same_head(span: Span, token: Token) -> bool:
+    """'facial recognition cameras' / 'the camera': the mention's last word is the anaphor's noun."""
+    last, word = span[-1].lower_, token.lower_
+    return last == word or last.rstrip("s") == word.rstrip("s")
+
+
 def _has_case(token: Token, word: str) -> bool:
     return token.dep_ in {"nmod", "obl", "obl:agent", "prep", "pobj"} and any(
         c.dep_ == "case" and c.lower_ == word for c in token.children
@@ -613,8 +696,13 @@ class _Ref:
 class _Context:
     """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
 
-    def __init__(self, doc: Doc, spans: list[Span]) -> None:
+    def __init__(
+        self, doc: Doc, spans: list[Span], companies: Iterable[str] = (), topic_anaphora: Iterable[str] = ()
+    ) -> None:
         self.doc = doc
+        self.companies = set(companies)
+        self.topic_anaphora = set(topic_anaphora)
+        self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
         self._main_country: str | None
@@ -666,12 +754,17 @@ class _Context:
     ) -> list[_Ref]:
         out: list[_Ref] = []
         for token in tokens:
-            span = self._phrase_entity(token, labels)
+            # "Denise Coleman, a Glenville resident who ...": the apposition's entity, not a modifier inside it
+            span = self._apposition_entity(token, labels) if token.dep_ in APPOS else None
+            if span is None:
+                span = self._phrase_entity(token, labels)
             if span is None:
                 span = self._apposition_entity(token, labels)
             if span is None and token.lower_ in anaphora:
                 span = self._antecedent_entity(token, labels, anaphora)
             ref = self.ref(span) if span is not None else None
+            if ref is None and token.lower_ in self.topic_anaphora and "TECHNOLOGY" in labels and _determined(token):
+                ref = self._topic_technology(token)
             if ref is None and generic and token.lower_ in generic:
                 ref = self._generic_actor(token, generic[token.lower_])
             if ref is not None and ref not in out:
@@ -764,19 +857,44 @@ class _Context:
                 return None
             earlier = [s for s in self.in_sentence(token.sent) if s.end <= token.i and s.label_ == "TECHNOLOGY"]
             return earlier[-1] if earlier else None
-        if not any(c.lower_ in {"the", "this", "its", "their", "that"} for c in token.children if c.i < token.i):
+        if not _determined(token):
             return None
+        if token.lower_ in self.topic_anaphora:
+            return None  # entities_for: _topic_technology
         sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
         window_start = sent_starts[0] if sent_starts else 0
         wanted_type = anaphora.get(token.lower_) if isinstance(anaphora, dict) else None
+        fallback: Span | None = None
         for span in reversed(self.spans):
             if span.end > token.i or span.start < window_start:
                 continue
-            if span.label_ not in labels or span._.actor_type == "person":
+            if span.label_ not in labels or span._.actor_type == "person" or self._descriptor(span):
                 continue
-            if wanted_type is None or span._.actor_type == wanted_type:
+            if span.label_ == "TECHNOLOGY":
+                # "the cameras" prefers "facial recognition cameras" to a later "CCTV footage"
+                if _same_head(span, token):
+                    return span
+                fallback = fallback or span
+            elif wanted_type is None or span._.actor_type == wanted_type:
                 return span
-        return None
+        return fallback
+
+    def _descriptor(self, span: Span) -> bool:
+        """'the US data analytics company': a technology naming what a company does, not one it refers back to."""
+        return span.label_ == "TECHNOLOGY" and span.end < len(self.doc) and self.doc[span.end].lower_ in self.companies
+
+    def _topic_technology(self, token: Token) -> _Ref | None:
+        """'spoke against the expansion', 'challenged the trial': the technology of the events found earlier in the
+        article (the most frequent; the latest on a tie); none when no event came before."""
+        counts: dict[str, int] = {}
+        latest: dict[str, tuple[int, _Ref]] = {}
+        for at, ref in self.event_objects:
+            if at < token.i and ref.label == "TECHNOLOGY":
+                counts[ref.entity_id] = counts.get(ref.entity_id, 0) + 1
+                latest[ref.entity_id] = max(latest.get(ref.entity_id, (at, ref)), (at, ref), key=lambda p: p[0])
+        if not counts:
+            return None
+        return latest[max(counts, key=lambda k: (counts[k], latest[k][0]))][1]
 
     def event(
         self,
@@ -789,6 +907,7 @@ class _Context:
         hedged: bool,
         score: float,
     ) -> Event:
+        self.event_objects.append((trigger.i, obj))
         sent = trigger.sent
         location = self._location(sent, trigger)
         raw = sent.text
