@@ -187,6 +187,16 @@ def test_an_event_noun_refers_to_the_technology_of_the_earlier_event(parsed_nlp:
     assert facts(parsed_nlp, "Amnesty International criticised the deployment on Monday.") == set()
 
 
+def test_a_generic_noun_named_just_after_gets_that_name(parsed_nlp: Language) -> None:
+    text = (
+        "Lagos State police deployed devices that mimic phone towers in Ikeja, according to a report by Amnesty "
+        "International. The devices, known as IMSI catchers, reveal the identity of each phone."
+    )
+    found = facts(parsed_nlp, text)
+    assert ("Lagos State police", "uses", "IMSI catchers") in found, found
+    assert ("Amnesty International", "opposes", "IMSI catchers") in found, found
+
+
 def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nlp: Language) -> None:
     text = (
         "The council approved facial recognition cameras for the east side. "

@@ -96,6 +96,8 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
+_NAMING_WORDS = {",", "(", "-", "–", "known", "as", "called", "also", "such", "like", "named", "dubbed", "or"}
 
 
 @dataclass(frozen=True)
@@ -530,12 +532,16 @@ class EventExtractor:
             if not actors:
                 continue
             technologies = [(s, s.root) for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
-            # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes.
-            for token in self._anaphors(sent):
-                if token.lower_ in lex.technology_anaphora and ctx.entity_at(token.i) is None:
-                    found = ctx._antecedent_entity(token, ("TECHNOLOGY",), lex.technology_anaphora)
-                    if found is not None:
-                        technologies.append((found, token))
+            # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes;
+            # "police deployed devices that ..., according to X" (the devices named after): the same.
+            for token in sent:
+                if token.lower_ not in lex.technology_anaphora or ctx.entity_at(token.i) is not None:
+                    continue
+                found = ctx._antecedent_entity(token, ("TECHNOLOGY",), lex.technology_anaphora)
+                if found is None and token.idx < first_cue:
+                    found = ctx._cataphor(token)
+                if found is not None and found not in [t for t, _at in technologies]:
+                    technologies.append((found, token))
             for actor in actors:
                 for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
@@ -762,6 +768,8 @@ class _Context:
                 span = self._apposition_entity(token, labels)
             if span is None and token.lower_ in anaphora:
                 span = self._antecedent_entity(token, labels, anaphora)
+                if span is None and "TECHNOLOGY" in labels:
+                    span = self._cataphor(token)
             ref = self.ref(span) if span is not None else None
             if ref is None and token.lower_ in self.topic_anaphora and "TECHNOLOGY" in labels and _determined(token):
                 ref = self._topic_technology(token)
@@ -878,6 +886,23 @@ class _Context:
             elif wanted_type is None or span._.actor_type == wanted_type:
                 return span
         return fallback
+
+    def _cataphor(self, token: Token) -> Span | None:
+        """'deployed devices that mimic phone towers ... The devices, known as IMSI catchers, ...': a generic noun
+        named just after (the same noun followed by 'known as' / 'called' / 'such as' and a technology)."""
+        doc, word = self.doc, token.lower_.rstrip("s")
+        if token.lower_ in {"it", "them"}:
+            return None
+        for i in range(token.i, min(len(doc), token.i + CATAPHOR_TOKENS)):
+            if doc[i].lower_.rstrip("s") != word:
+                continue
+            j = i + 1
+            while j < min(len(doc), i + 6) and doc[j].lower_ in _NAMING_WORDS:
+                j += 1
+            span = self.by_token.get(j)
+            if j > i + 1 and span is not None and span.start == j and span.label_ == "TECHNOLOGY":
+                return span
+        return None
 
     def _descriptor(self, span: Span) -> bool:
         """'the US data analytics company': a technology naming what a company does, not one it refers back to."""
