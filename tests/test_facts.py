@@ -197,6 +197,13 @@ def test_a_generic_noun_named_just_after_gets_that_name(parsed_nlp: Language) ->
     assert ("Amnesty International", "opposes", "IMSI catchers") in found, found
 
 
+def test_a_participle_in_an_agencys_object_is_its_use_and_only_an_agencys(parsed_nlp: Language) -> None:
+    text = "The Metropolitan Police will double the number of facial recognition vans deployed in Lewisham."
+    assert ("Metropolitan Police", "uses", "facial recognition") in facts(parsed_nlp, text)
+    text = "Amnesty International counted the facial recognition vans deployed in Lewisham."
+    assert facts(parsed_nlp, text) == set()
+
+
 def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nlp: Language) -> None:
     text = (
         "The council approved facial recognition cameras for the east side. "

@@ -68,6 +68,8 @@ ANAPHOR_DETERMINERS = {"the", "this", "these", "those", "its", "their", "that", 
 SYNTAX_PIPE = "survnews_syntax"  # pipeline/components/syntax.py (the parser runs on candidate sentences only)
 BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
 SCORES = {"dep": 0.8, "window": 0.5}
+USER_RELATIONS = {"uses", "acquires"}
+USER_TYPES = {"law_enforcement", "government", "military", "intelligence"}  # who deploys what a clause mentions
 ANAPHORA_SENTENCES = 3
 _PHRASE_STOP = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
 _ADJACENT_SKIP_BEFORE = {
@@ -344,6 +346,10 @@ class EventExtractor:
                 elif role == "direct":
                     role = ROLE_OF_LABEL[arg.dep_]
                 args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+            for token in sent:
+                # a participle with no argument of its own still has the noun it modifies ("vans deployed in X")
+                if token.dep_ in ACL and token.lower_ in triggers:
+                    args.setdefault(token.i, _Args())
         # The noun a participle or relative clause modifies is the trigger's own head: read it off the token
         # rather than with a matcher node that would have to match every token.
         for i, found in args.items():
@@ -395,6 +401,8 @@ class EventExtractor:
             actor_tokens = found.get("agent")
             object_tokens = found.get("passsubj") or found.get("acl_head")
             object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not actor_tokens and found.get("acl_head") and relation in USER_RELATIONS:
+                actor_tokens = self._clause_user(ctx, trigger)
             if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
                 # "the court ruled that facial recognition must be limited": the one who rules restricts it.
                 actor_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ]
@@ -457,6 +465,26 @@ class EventExtractor:
                 if subjects:
                     return subjects[0]
         return token
+
+    def _clause_user(self, ctx: _Context, trigger: Token) -> list[Token]:
+        """'The Met will double the number of facial recognition vans deployed in Croydon': a participle without an
+        agent inside the object of a clause whose subject is an agency is that agency's use (agencies only, and
+        not when the clause's verb is itself a trigger: 'Amnesty criticised the cameras deployed ...')."""
+        node = trigger.head
+        for _ in range(3):
+            if node.dep_ in OBJ and node.head is not node:
+                verb = node.head
+                if verb.lower_ in self.lexicon.triggers:
+                    return []
+                for subject in (c for c in verb.children if c.dep_ in SUBJ):
+                    span = ctx.entity_at(subject.i)
+                    if span is not None and span.label_ == "ACTOR" and span._.actor_type in USER_TYPES:
+                        return [subject]
+                return []
+            if node.dep_ not in {"nmod", "compound"} or node.head is node:
+                return []
+            node = node.head
+        return []
 
     @staticmethod
     def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
@@ -869,7 +897,9 @@ class _Context:
             return None
         if token.lower_ in self.topic_anaphora:
             return None  # entities_for: _topic_technology
-        sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
+        # paragraph breaks are sentences of their own: they do not count
+        sents = [s for s in self.doc.sents if s.start <= token.i and not all(t.is_space for t in s)]
+        sent_starts = [s.start for s in sents][-ANAPHORA_SENTENCES:]
         window_start = sent_starts[0] if sent_starts else 0
         wanted_type = anaphora.get(token.lower_) if isinstance(anaphora, dict) else None
         fallback: Span | None = None
