@@ -204,6 +204,21 @@ def test_a_participle_in_an_agencys_object_is_its_use_and_only_an_agencys(parsed
     assert facts(parsed_nlp, text) == set()
 
 
+@pytest.mark.parametrize(
+    ("text", "triple"),
+    [
+        ("The Home Office is funding drones for police forces in England.", ("Home Office", "acquires", "drones")),
+        ("NSO Group delivered spyware to the Ministry of Defence.", ("NSO Group", "supplies", "spyware")),
+        (
+            "Amnesty International slammed facial recognition at the stadium.",
+            ("Amnesty International", "opposes", "facial recognition"),
+        ),
+    ],
+)
+def test_more_verbs_of_the_lexicon(parsed_nlp: Language, text: str, triple: tuple[str, str, str]) -> None:
+    assert triple in facts(parsed_nlp, text)
+
+
 def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nlp: Language) -> None:
     text = (
         "The council approved facial recognition cameras for the east side. "
