@@ -230,6 +230,8 @@ def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nl
 def test_it_in_a_reported_clause_is_the_speaker(parsed_nlp: Language) -> None:
     found = facts(parsed_nlp, "The Metropolitan Police said it would deploy live facial recognition in Croydon.")
     assert ("Metropolitan Police", "acquires", "facial recognition") in found, found
+    found = facts(parsed_nlp, "Europol announced on Monday that it would buy drones.")
+    assert ("Europol", "acquires", "drones") in found, found
 
 
 def test_a_technology_describing_a_company_is_no_antecedent(parsed_nlp: Language) -> None:

@@ -456,11 +456,17 @@ class EventExtractor:
             return trigger.head
         if token.lower_ in {"it", "they"}:
             # "The Met said it would deploy X": the pronoun is the subject of the clause that reports it.
+            # (a clause opened by "that" may be misattached: "announced on Monday that it would buy X")
+            reported = {"ccomp", "xcomp", "conj"}
             node = trigger
             for _ in range(3):
-                if node.dep_ not in {"ccomp", "xcomp", "conj"} or node.head is node:
+                if node.head is node or (
+                    node.dep_ not in reported and not any(c.lower_ == "that" for c in node.children if c.dep_ == "mark")
+                ):
                     break
                 node = node.head
+                if node.dep_ in {"obl", "nmod"} and node.pos_ != "VERB" and node.head is not node:
+                    node = node.head  # the clause hangs off a noun of the reporting clause ("on Monday")
                 subjects = [c for c in node.children if c.dep_ in SUBJ and c.lower_ not in {"it", "they"}]
                 if subjects:
                     return subjects[0]
