@@ -11,8 +11,12 @@ pipelines) alike; the arguments are then assembled per construction:
   noun, agent);
 * nominalisation: "the police's use of facial recognition", "a ban on drones by the council";
 * relative clauses, appositions ("Palantir, the US company, supplies ...") and coordination ("X and Y bought Z",
-  "bought and deployed Z") share arguments; "the company" / "the system" refer back to the latest entity of that
-  kind in the last sentences.
+  "bought and deployed Z") share arguments; "the company" / "the system" / "similar systems" refer back to the
+  latest entity of that kind in the last sentences (a technology whose last word is the noun first; a sentence
+  whose second participant is such a noun is parsed here, as the syntax component skipped it), "devices ... The
+  devices, known as X" forward to X, and "the expansion" / "the trial" to the technology of the article's earlier
+  events; "X said it would deploy Y" makes X the subject, and a participle with no agent in an agency's object
+  ("the Met will double the number of vans deployed") is the agency's use.
 
 Without a parser (a rules-only pipeline) a window rule stands in: the nearest actor before the trigger and the
 nearest object after it in the sentence, with "was <verb>ed by" for passives. Each event carries its evidence
@@ -309,9 +313,8 @@ class EventExtractor:
         for sent in sents:
             if any(t.dep_ for t in sent) or not any(t.lower_ in triggers for t in sent):
                 continue
-            entities = ctx.in_sentence(sent)
-            anaphors = self._anaphors(sent) if entities or len(sent) > 3 else []
-            if anaphors and len(entities) + len(anaphors) >= 2:
+            anaphors = self._anaphors(sent)
+            if anaphors and len(ctx.in_sentence(sent)) + len(anaphors) >= 2:
                 chosen.append(sent)
         if not chosen:
             return
@@ -330,10 +333,12 @@ class EventExtractor:
         args: dict[int, _Args] = {}
         triggers = self.lexicon.triggers
         for sent in sents:
-            # The matcher is the costly part: run it only on sentences with a trigger word and two entities.
+            # The matcher is the costly part: run it only on sentences with a trigger word and two participants
+            # (entities, or generic nouns that refer back to one).
             if not any(t.lower_ in triggers for t in sent):
                 continue
-            if len(ctx.in_sentence(sent)) + (len(self._anaphors(sent)) if len(ctx.in_sentence(sent)) < 2 else 0) < 2:
+            named = len(ctx.in_sentence(sent))
+            if named < 2 and named + len(self._anaphors(sent)) < 2:
                 continue
             offset = sent.start
             for match_id, token_ids in self.matcher(sent):
