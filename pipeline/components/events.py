@@ -270,7 +270,8 @@ class EventExtractor:
         companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
         ctx = _Context(doc, spans, companies, lex.topic_anaphora)
         sents = list(doc.sents)
-        self._parse_anaphoric(ctx, sents)
+        if self._parse_anaphoric(ctx, sents):
+            sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
         if doc.has_annotation("DEP"):
             # A sentence the parser did not see (a partial parse) gets the window rules.
             unparsed = [s for s in sents if not any(t.dep_ for t in s)]
@@ -298,26 +299,27 @@ class EventExtractor:
                 out.append(token)
         return out
 
-    def _parse_anaphoric(self, ctx: _Context, sents: list[Span]) -> None:
+    def _parse_anaphoric(self, ctx: _Context, sents: list[Span]) -> bool:
         """Parse the sentences the syntax component skipped because one of their two participants is a generic noun
         ("The company supplies similar systems to ..."): a trigger, an entity or an anaphor, and two of them."""
         if SYNTAX_PIPE not in self._nlp.pipe_names:
-            return
+            return False
         from pipeline.components.syntax import PARSED_KEY, SyntaxAnalyser, _copy_analysis  # it imports this module
 
         analyser = self._nlp.get_pipe(SYNTAX_PIPE)
         if not isinstance(analyser, SyntaxAnalyser) or analyser.scope != "candidates":
-            return
+            return False
         triggers = self.lexicon.triggers
         chosen = []
         for sent in sents:
             if any(t.dep_ for t in sent) or not any(t.lower_ in triggers for t in sent):
                 continue
-            anaphors = self._anaphors(sent)
-            if anaphors and len(ctx.in_sentence(sent)) + len(anaphors) >= 2:
+            # one named participant at least: two generic nouns alone rarely make an event worth a parse
+            named = len(ctx.in_sentence(sent))
+            if named and self._anaphors(sent):
                 chosen.append(sent)
         if not chosen:
-            return
+            return False
         work = [analyser._entity_words(ctx.doc, sent) for sent in chosen]
         for sub, _groups in work:
             for token in sub[1:]:
@@ -325,6 +327,7 @@ class EventExtractor:
         for sent, (_sub, groups), parsed in zip(chosen, work, analyser.syntax.pipe(w[0] for w in work), strict=True):
             _copy_analysis(ctx.doc, sent, parsed, groups)
         ctx.doc.user_data[PARSED_KEY] = int(ctx.doc.user_data.get(PARSED_KEY, 0)) + len(chosen)
+        return True
 
     # ------------------------------------------------------------------ dependency patterns
 
