@@ -165,6 +165,80 @@ def test_call_for_a_ban_is_opposition(parsed_nlp: Language) -> None:
     assert ("Big Brother Watch", "opposes", "facial recognition") in found, found
 
 
+# ---------------------------------------------------------------- generic nouns that refer back (anaphora)
+
+
+def test_the_company_and_a_generic_system_refer_to_entities_named_earlier(parsed_nlp: Language) -> None:
+    # the second sentence names one entity only: it is parsed because "The company" stands for another
+    text = "Palantir is a software company based in Denver. The company sells predictive policing tools to Europol."
+    assert ("Palantir", "supplies", "predictive policing") in facts(parsed_nlp, text)
+
+
+def test_the_devices_refer_to_the_technology_and_the_seller_supplies_it(parsed_nlp: Language) -> None:
+    text = "Kenyan police bought IMSI catchers in 2021. The devices, leased from NSO Group, can intercept calls."
+    found = facts(parsed_nlp, text)
+    assert ("NSO Group", "supplies", "IMSI catchers") in found, found
+
+
+def test_an_event_noun_refers_to_the_technology_of_the_earlier_event(parsed_nlp: Language) -> None:
+    text = "Lagos State police began using drones in March. Amnesty International criticised the deployment on Monday."
+    assert ("Amnesty International", "opposes", "drones") in facts(parsed_nlp, text)
+    # with no earlier event there is nothing for "the deployment" to stand for
+    assert facts(parsed_nlp, "Amnesty International criticised the deployment on Monday.") == set()
+
+
+def test_a_generic_noun_named_just_after_gets_that_name(parsed_nlp: Language) -> None:
+    text = (
+        "Lagos State police deployed devices that mimic phone towers in Ikeja, according to a report by Amnesty "
+        "International. The devices, known as IMSI catchers, reveal the identity of each phone."
+    )
+    found = facts(parsed_nlp, text)
+    assert ("Lagos State police", "uses", "IMSI catchers") in found, found
+    assert ("Amnesty International", "opposes", "IMSI catchers") in found, found
+
+
+def test_a_participle_in_an_agencys_object_is_its_use_and_only_an_agencys(parsed_nlp: Language) -> None:
+    text = "The Metropolitan Police will double the number of facial recognition vans deployed in Lewisham."
+    assert ("Metropolitan Police", "uses", "facial recognition") in facts(parsed_nlp, text)
+    text = "Amnesty International counted the facial recognition vans deployed in Lewisham."
+    assert facts(parsed_nlp, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "triple"),
+    [
+        ("The Home Office is funding drones for police forces in England.", ("Home Office", "acquires", "drones")),
+        ("NSO Group delivered spyware to the Ministry of Defence.", ("NSO Group", "supplies", "spyware")),
+        (
+            "Amnesty International slammed facial recognition at the stadium.",
+            ("Amnesty International", "opposes", "facial recognition"),
+        ),
+    ],
+)
+def test_more_verbs_of_the_lexicon(parsed_nlp: Language, text: str, triple: tuple[str, str, str]) -> None:
+    assert triple in facts(parsed_nlp, text)
+
+
+def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nlp: Language) -> None:
+    text = (
+        "The council approved facial recognition cameras for the east side. "
+        "Documents obtained by Amnesty International show officers using the cameras near schools."
+    )
+    assert ("Amnesty International", "opposes", "facial recognition cameras") in facts(parsed_nlp, text)
+
+
+def test_it_in_a_reported_clause_is_the_speaker(parsed_nlp: Language) -> None:
+    found = facts(parsed_nlp, "The Metropolitan Police said it would deploy live facial recognition in Croydon.")
+    assert ("Metropolitan Police", "acquires", "facial recognition") in found, found
+    found = facts(parsed_nlp, "Europol announced on Monday that it would buy drones.")
+    assert ("Europol", "acquires", "drones") in found, found
+
+
+def test_a_technology_describing_a_company_is_no_antecedent(parsed_nlp: Language) -> None:
+    text = "Palantir, the US data analytics company, opened an office. The company supplies similar systems to Europol."
+    assert not any(obj == "data analytics" for _a, _r, obj in facts(parsed_nlp, text))
+
+
 def test_event_fields_location_evidence_and_ids(parsed_nlp: Language) -> None:
     text = "Residents were angry. The Ministry of Defence deployed facial recognition in Nairobi."
     doc = parsed_nlp(text)

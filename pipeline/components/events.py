@@ -11,8 +11,12 @@ pipelines) alike; the arguments are then assembled per construction:
   noun, agent);
 * nominalisation: "the police's use of facial recognition", "a ban on drones by the council";
 * relative clauses, appositions ("Palantir, the US company, supplies ...") and coordination ("X and Y bought Z",
-  "bought and deployed Z") share arguments; "the company" / "the system" refer back to the latest entity of that
-  kind in the last sentences.
+  "bought and deployed Z") share arguments; "the company" / "the system" / "similar systems" refer back to the
+  latest entity of that kind in the last sentences (a technology whose last word is the noun first; a sentence
+  whose second participant is such a noun is parsed here, as the syntax component skipped it), "devices ... The
+  devices, known as X" forward to X, and "the expansion" / "the trial" to the technology of the article's earlier
+  events; "X said it would deploy Y" makes X the subject, and a participle with no agent in an agency's object
+  ("the Met will double the number of vans deployed") is the agency's use.
 
 Without a parser (a rules-only pipeline) a window rule stands in: the nearest actor before the trigger and the
 nearest object after it in the sentence, with "was <verb>ed by" for passives. Each event carries its evidence
@@ -63,8 +67,13 @@ DIRECT_ROLES: dict[str, list[str]] = {
 }
 ROLE_OF_LABEL = {label: role for role, labels in DIRECT_ROLES.items() for label in labels}
 RELATIVE_PRONOUNS = {"that", "which", "who", "whom", "whose"}
+# Words before a generic noun that make it refer back ("the devices", "these systems", "similar systems").
+ANAPHOR_DETERMINERS = {"the", "this", "these", "those", "its", "their", "that", "similar", "such"}
+SYNTAX_PIPE = "survnews_syntax"  # pipeline/components/syntax.py (the parser runs on candidate sentences only)
 BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "'s", "’s", "got", "get", "gets"}
 SCORES = {"dep": 0.8, "window": 0.5}
+USER_RELATIONS = {"uses", "acquires"}
+USER_TYPES = {"law_enforcement", "government", "military", "intelligence"}  # who deploys what a clause mentions
 ANAPHORA_SENTENCES = 3
 _PHRASE_STOP = {"relcl", "acl:relcl", "acl", "advcl", "ccomp", "xcomp", "conj", "cc", "appos", "parataxis"}
 _ADJACENT_SKIP_BEFORE = {
@@ -93,6 +102,8 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
+_NAMING_WORDS = {",", "(", "-", "–", "known", "as", "called", "also", "such", "like", "named", "dubbed", "or"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,7 @@ class Lexicon:
     future: set[str]
     actor_anaphora: dict[str, str | None]
     technology_anaphora: set[str]
+    topic_anaphora: set[str] = field(default_factory=set)  # "the expansion": the article's main technology so far
     supplier_preps: set[str] = field(default_factory=set)
     advocacy_verbs: set[str] = field(default_factory=set)
     generic_actors: dict[str, str] = field(default_factory=dict)
@@ -183,7 +195,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         intent_verbs={f for v in data.get("intent_verbs", []) for f in inflections(v, extra.get(v, []))},
         future=set(data.get("future", [])),
         actor_anaphora=dict(anaphora.get("ACTOR", {})),
-        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])),
+        technology_anaphora=set(anaphora.get("TECHNOLOGY", [])) | set(anaphora.get("TOPIC", [])),
+        topic_anaphora=set(anaphora.get("TOPIC", [])),
         supplier_preps=supplier_preps,
         advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
         generic_actors=dict(data.get("generic_actors", {})),
@@ -238,6 +251,7 @@ class EventExtractor:
         self.name = name
         self.lexicon_path = lexicon_path
         self.lexicon = load_lexicon(lexicon_path)
+        self._nlp = nlp
         self.matcher = DependencyMatcher(nlp.vocab)
         forms = sorted(self.lexicon.triggers)
         self.node_names: dict[str, list[str]] = {}
@@ -252,8 +266,12 @@ class EventExtractor:
         if not spans:
             doc.user_data[EVENTS_KEY] = []
             return doc
-        ctx = _Context(doc, spans)
+        lex = self.lexicon
+        companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
+        ctx = _Context(doc, spans, companies, lex.topic_anaphora)
         sents = list(doc.sents)
+        if self._parse_anaphoric(ctx, sents):
+            sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
         if doc.has_annotation("DEP"):
             # A sentence the parser did not see (a partial parse) gets the window rules.
             unparsed = [s for s in sents if not any(t.dep_ for t in s)]
@@ -266,6 +284,51 @@ class EventExtractor:
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
+    # ------------------------------------------------------------------ anaphoric sentences
+
+    def _anaphors(self, sent: Span) -> list[Token]:
+        """Generic nouns that refer back to an entity named earlier: "the devices", "similar systems", "the force"."""
+        lex = self.lexicon
+        out: list[Token] = []
+        for token in sent:
+            word = token.lower_
+            if word in {"it", "them"} or (word not in lex.actor_anaphora and word not in lex.technology_anaphora):
+                continue
+            before = token.doc[max(sent.start, token.i - 3) : token.i]
+            if any(t.lower_ in ANAPHOR_DETERMINERS for t in before):
+                out.append(token)
+        return out
+
+    def _parse_anaphoric(self, ctx: _Context, sents: list[Span]) -> bool:
+        """Parse the sentences the syntax component skipped because one of their two participants is a generic noun
+        ("The company supplies similar systems to ..."): a trigger, an entity or an anaphor, and two of them."""
+        if SYNTAX_PIPE not in self._nlp.pipe_names:
+            return False
+        from pipeline.components.syntax import PARSED_KEY, SyntaxAnalyser, _copy_analysis  # it imports this module
+
+        analyser = self._nlp.get_pipe(SYNTAX_PIPE)
+        if not isinstance(analyser, SyntaxAnalyser) or analyser.scope != "candidates":
+            return False
+        triggers = self.lexicon.triggers
+        chosen = []
+        for sent in sents:
+            if any(t.dep_ for t in sent) or not any(t.lower_ in triggers for t in sent):
+                continue
+            # one named participant at least: two generic nouns alone rarely make an event worth a parse
+            named = len(ctx.in_sentence(sent))
+            if named and self._anaphors(sent):
+                chosen.append(sent)
+        if not chosen:
+            return False
+        work = [analyser._entity_words(ctx.doc, sent) for sent in chosen]
+        for sub, _groups in work:
+            for token in sub[1:]:
+                token.is_sent_start = False  # one sentence, as the sentencizer cut it
+        for sent, (_sub, groups), parsed in zip(chosen, work, analyser.syntax.pipe(w[0] for w in work), strict=True):
+            _copy_analysis(ctx.doc, sent, parsed, groups)
+        ctx.doc.user_data[PARSED_KEY] = int(ctx.doc.user_data.get(PARSED_KEY, 0)) + len(chosen)
+        return True
+
     # ------------------------------------------------------------------ dependency patterns
 
     def _dependency_events(self, ctx: _Context, sents: list[Span]) -> list[Event]:
@@ -273,8 +336,12 @@ class EventExtractor:
         args: dict[int, _Args] = {}
         triggers = self.lexicon.triggers
         for sent in sents:
-            # The matcher is the costly part: run it only on sentences with a trigger word and two entities.
-            if len(ctx.in_sentence(sent)) < 2 or not any(t.lower_ in triggers for t in sent):
+            # The matcher is the costly part: run it only on sentences with a trigger word and two participants
+            # (entities, or generic nouns that refer back to one).
+            if not any(t.lower_ in triggers for t in sent):
+                continue
+            named = len(ctx.in_sentence(sent))
+            if named < 2 and named + len(self._anaphors(sent)) < 2:
                 continue
             offset = sent.start
             for match_id, token_ids in self.matcher(sent):
@@ -287,6 +354,10 @@ class EventExtractor:
                 elif role == "direct":
                     role = ROLE_OF_LABEL[arg.dep_]
                 args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+            for token in sent:
+                # a participle with no argument of its own still has the noun it modifies ("vans deployed in X")
+                if token.dep_ in ACL and token.lower_ in triggers:
+                    args.setdefault(token.i, _Args())
         # The noun a participle or relative clause modifies is the trigger's own head: read it off the token
         # rather than with a matcher node that would have to match every token.
         for i, found in args.items():
@@ -338,6 +409,8 @@ class EventExtractor:
             actor_tokens = found.get("agent")
             object_tokens = found.get("passsubj") or found.get("acl_head")
             object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not actor_tokens and found.get("acl_head") and relation in USER_RELATIONS:
+                actor_tokens = self._clause_user(ctx, trigger)
             if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
                 # "the court ruled that facial recognition must be limited": the one who rules restricts it.
                 actor_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ]
@@ -389,7 +462,43 @@ class EventExtractor:
         """A relative pronoun stands for the noun its clause modifies ("the group that monitored ...")."""
         if token.lower_ in RELATIVE_PRONOUNS and trigger.dep_ in RELCL:
             return trigger.head
+        if token.lower_ in {"it", "they"}:
+            # "The Met said it would deploy X": the pronoun is the subject of the clause that reports it.
+            # (a clause opened by "that" may be misattached: "announced on Monday that it would buy X")
+            reported = {"ccomp", "xcomp", "conj"}
+            node = trigger
+            for _ in range(3):
+                if node.head is node or (
+                    node.dep_ not in reported and not any(c.lower_ == "that" for c in node.children if c.dep_ == "mark")
+                ):
+                    break
+                node = node.head
+                if node.dep_ in {"obl", "nmod"} and node.pos_ != "VERB" and node.head is not node:
+                    node = node.head  # the clause hangs off a noun of the reporting clause ("on Monday")
+                subjects = [c for c in node.children if c.dep_ in SUBJ and c.lower_ not in {"it", "they"}]
+                if subjects:
+                    return subjects[0]
         return token
+
+    def _clause_user(self, ctx: _Context, trigger: Token) -> list[Token]:
+        """'The Met will double the number of facial recognition vans deployed in Croydon': a participle without an
+        agent inside the object of a clause whose subject is an agency is that agency's use (agencies only, and
+        not when the clause's verb is itself a trigger: 'Amnesty criticised the cameras deployed ...')."""
+        node = trigger.head
+        for _ in range(3):
+            if node.dep_ in OBJ and node.head is not node:
+                verb = node.head
+                if verb.lower_ in self.lexicon.triggers:
+                    return []
+                for subject in (c for c in verb.children if c.dep_ in SUBJ):
+                    span = ctx.entity_at(subject.i)
+                    if span is not None and span.label_ == "ACTOR" and span._.actor_type in USER_TYPES:
+                        return [subject]
+                return []
+            if node.dep_ not in {"nmod", "compound"} or node.head is node:
+                return []
+            node = node.head
+        return []
 
     @staticmethod
     def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
@@ -462,13 +571,23 @@ class EventExtractor:
                 for s in spans
                 if s.label_ == "ACTOR" and s.start_char > first_cue and s._.actor_type in lex.exposure_actor_types
             ]
-            technologies = [s for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            if not actors:
+                continue
+            technologies = [(s, s.root) for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes;
+            # "police deployed devices that ..., according to X" (the devices named after): the same.
+            for token in sent:
+                if token.lower_ not in lex.technology_anaphora or ctx.entity_at(token.i) is not None:
+                    continue
+                found = ctx._antecedent_entity(token, ("TECHNOLOGY",), lex.technology_anaphora)
+                if found is None and token.idx < first_cue:
+                    found = ctx._cataphor(token)
+                if found is not None and found not in [t for t, _at in technologies]:
+                    technologies.append((found, token))
             for actor in actors:
-                for tech in technologies:
+                for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
-                    events.append(
-                        ctx.event("opposes", ref_actor, ref_tech, tech.root, "rule:exposure", False, False, 0.6)
-                    )
+                    events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
         return events
 
     # ------------------------------------------------------------------ possessives
@@ -585,6 +704,18 @@ def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
     return None
 
 
+def _determined(token: Token) -> bool:
+    """'the system', 'these devices', 'similar systems' (a determiner child; without a parse, a word before)."""
+    left = list(token.children) if token.dep_ else list(token.doc[max(token.sent.start, token.i - 2) : token.i])
+    return any(c.lower_ in ANAPHOR_DETERMINERS for c in left if c.i < token.i)
+
+
+def _same_head(span: Span, token: Token) -> bool:
+    """'facial recognition cameras' / 'the camera': the mention's last word is the anaphor's noun."""
+    last, word = span[-1].lower_, token.lower_
+    return last == word or last.rstrip("s") == word.rstrip("s")
+
+
 def _has_case(token: Token, word: str) -> bool:
     return token.dep_ in {"nmod", "obl", "obl:agent", "prep", "pobj"} and any(
         c.dep_ == "case" and c.lower_ == word for c in token.children
@@ -613,8 +744,13 @@ class _Ref:
 class _Context:
     """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
 
-    def __init__(self, doc: Doc, spans: list[Span]) -> None:
+    def __init__(
+        self, doc: Doc, spans: list[Span], companies: Iterable[str] = (), topic_anaphora: Iterable[str] = ()
+    ) -> None:
         self.doc = doc
+        self.companies = set(companies)
+        self.topic_anaphora = set(topic_anaphora)
+        self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
         self._main_country: str | None
@@ -666,12 +802,19 @@ class _Context:
     ) -> list[_Ref]:
         out: list[_Ref] = []
         for token in tokens:
-            span = self._phrase_entity(token, labels)
+            # "Denise Coleman, a Glenville resident who ...": the apposition's entity, not a modifier inside it
+            span = self._apposition_entity(token, labels) if token.dep_ in APPOS else None
+            if span is None:
+                span = self._phrase_entity(token, labels)
             if span is None:
                 span = self._apposition_entity(token, labels)
             if span is None and token.lower_ in anaphora:
                 span = self._antecedent_entity(token, labels, anaphora)
+                if span is None and "TECHNOLOGY" in labels:
+                    span = self._cataphor(token)
             ref = self.ref(span) if span is not None else None
+            if ref is None and token.lower_ in self.topic_anaphora and "TECHNOLOGY" in labels and _determined(token):
+                ref = self._topic_technology(token)
             if ref is None and generic and token.lower_ in generic:
                 ref = self._generic_actor(token, generic[token.lower_])
             if ref is not None and ref not in out:
@@ -764,19 +907,63 @@ class _Context:
                 return None
             earlier = [s for s in self.in_sentence(token.sent) if s.end <= token.i and s.label_ == "TECHNOLOGY"]
             return earlier[-1] if earlier else None
-        if not any(c.lower_ in {"the", "this", "its", "their", "that"} for c in token.children if c.i < token.i):
+        if not _determined(token):
             return None
-        sent_starts = [s.start for s in self.doc.sents if s.start <= token.i][-ANAPHORA_SENTENCES:]
+        if token.lower_ in self.topic_anaphora:
+            return None  # entities_for: _topic_technology
+        # paragraph breaks are sentences of their own: they do not count
+        sents = [s for s in self.doc.sents if s.start <= token.i and not all(t.is_space for t in s)]
+        sent_starts = [s.start for s in sents][-ANAPHORA_SENTENCES:]
         window_start = sent_starts[0] if sent_starts else 0
         wanted_type = anaphora.get(token.lower_) if isinstance(anaphora, dict) else None
+        fallback: Span | None = None
         for span in reversed(self.spans):
             if span.end > token.i or span.start < window_start:
                 continue
-            if span.label_ not in labels or span._.actor_type == "person":
+            if span.label_ not in labels or span._.actor_type == "person" or self._descriptor(span):
                 continue
-            if wanted_type is None or span._.actor_type == wanted_type:
+            if span.label_ == "TECHNOLOGY":
+                # "the cameras" prefers "facial recognition cameras" to a later "CCTV footage"
+                if _same_head(span, token):
+                    return span
+                fallback = fallback or span
+            elif wanted_type is None or span._.actor_type == wanted_type:
+                return span
+        return fallback
+
+    def _cataphor(self, token: Token) -> Span | None:
+        """'deployed devices that mimic phone towers ... The devices, known as IMSI catchers, ...': a generic noun
+        named just after (the same noun followed by 'known as' / 'called' / 'such as' and a technology)."""
+        doc, word = self.doc, token.lower_.rstrip("s")
+        if token.lower_ in {"it", "them"}:
+            return None
+        for i in range(token.i, min(len(doc), token.i + CATAPHOR_TOKENS)):
+            if doc[i].lower_.rstrip("s") != word:
+                continue
+            j = i + 1
+            while j < min(len(doc), i + 6) and doc[j].lower_ in _NAMING_WORDS:
+                j += 1
+            span = self.by_token.get(j)
+            if j > i + 1 and span is not None and span.start == j and span.label_ == "TECHNOLOGY":
                 return span
         return None
+
+    def _descriptor(self, span: Span) -> bool:
+        """'the US data analytics company': a technology naming what a company does, not one it refers back to."""
+        return span.label_ == "TECHNOLOGY" and span.end < len(self.doc) and self.doc[span.end].lower_ in self.companies
+
+    def _topic_technology(self, token: Token) -> _Ref | None:
+        """'spoke against the expansion', 'challenged the trial': the technology of the events found earlier in the
+        article (the most frequent; the latest on a tie); none when no event came before."""
+        counts: dict[str, int] = {}
+        latest: dict[str, tuple[int, _Ref]] = {}
+        for at, ref in self.event_objects:
+            if at < token.i and ref.label == "TECHNOLOGY":
+                counts[ref.entity_id] = counts.get(ref.entity_id, 0) + 1
+                latest[ref.entity_id] = max(latest.get(ref.entity_id, (at, ref)), (at, ref), key=lambda p: p[0])
+        if not counts:
+            return None
+        return latest[max(counts, key=lambda k: (counts[k], latest[k][0]))][1]
 
     def event(
         self,
@@ -789,6 +976,7 @@ class _Context:
         hedged: bool,
         score: float,
     ) -> Event:
+        self.event_objects.append((trigger.i, obj))
         sent = trigger.sent
         location = self._location(sent, trigger)
         raw = sent.text
