@@ -25,7 +25,6 @@ from rich.table import Table
 
 from pipeline.components.common import NER_LABEL_MAP as COMPONENT_LABEL_MAP
 from pipeline.errors import RejectError, SurvnewsError
-from pipeline.evaluate_events import evaluate_events, event_scores_table, is_event_gold, load_event_gold
 
 BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
 # Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels, as the tagger maps them;
@@ -481,6 +480,8 @@ def evaluate_cli(
     try:
         if mode not in ("auto", "entities", "ner", "events"):
             raise RejectError("usage", f"--mode must be auto, entities, ner or events, not {mode!r}")
+        from pipeline.evaluate_events import is_event_gold  # it builds on this module's scores
+
         if mode == "events" or (mode == "auto" and is_event_gold(gold)):
             _evaluate_events_cli(gold, model or load_settings(config).tagger.model, as_json=as_json)
             return
@@ -510,6 +511,8 @@ def evaluate_cli(
 
 def _evaluate_events_cli(gold: Path, model_name: str, *, as_json: bool) -> None:
     """The events part of ``survnews evaluate``; errors propagate to evaluate_cli's handler."""
+    from pipeline.evaluate_events import evaluate_events, event_scores_table, load_event_gold
+
     gold_docs = load_event_gold(gold)
     if not gold_docs:
         raise RejectError("empty", f"{gold}: no annotated documents")

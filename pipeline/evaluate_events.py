@@ -21,6 +21,7 @@ from typing import Any
 from rich.table import Table
 
 from pipeline.errors import RejectError
+from pipeline.evaluate import LabelScore
 from pipeline.records import EVENT_RELATIONS, Event
 
 ALL = "ALL"
@@ -37,23 +38,8 @@ class EventGoldDoc:
 
 
 @dataclass
-class RelationScore:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+class RelationScore(LabelScore):
+    """Triple counts of one relation (precision, recall and F1 as for spans); reported with gold/predicted first."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -561,10 +561,7 @@ def train_technology_cli(
 ) -> None:
     """Train the TECHNOLOGY recogniser on corpus/train + WNUT-17 products + silver taxonomy spans (one thread)."""
     out, err = Console(), Console(stderr=True)
-    overrides: dict[str, Any] | None = None
-    if max_steps is not None:
-        every = int(spacy.util.load_config(config)["training"]["eval_frequency"])
-        overrides = {"training.max_steps": max_steps, "training.eval_frequency": max(1, min(every, max_steps // 4))}
+    overrides = _step_overrides(config, max_steps)
     try:
         with err.status("building training data and training (one thread)..."):
             result = train_technology(shared, output, config=config, work_dir=work_dir, overrides=overrides, log=log)
