@@ -9,9 +9,11 @@ schemas folder for other layouts.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -43,3 +45,8 @@ SCHEMAS_DIR = Path(os.environ["SURVNEWS_SCHEMAS"]) if os.environ.get("SURVNEWS_S
 SAMPLES_DIR = data_dir("corpus/samples")
 MODELS_DIR = PACKAGE_DIR / "models"
 ARTICLE_SCHEMA = SCHEMAS_DIR / "article.schema.json"
+
+
+def read_json(path: Path) -> Any:
+    """A UTF-8 JSON data file (rules, lexicons, taxonomy)."""
+    return json.loads(path.read_text(encoding="utf-8"))

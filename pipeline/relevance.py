@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.components.common import read_json
-from pipeline.components.technology import TAXONOMY_PATH, term_variants
+from pipeline.paths import read_json
+from pipeline.taxonomy import TAXONOMY_PATH, term_variants
 
 STRONG_CONTEXT_WEIGHT = 0.6
 WEAK_CONTEXT_WEIGHT = 0.12

@@ -11,9 +11,9 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from pipeline.paths import SCHEMAS_DIR
+from pipeline.paths import SCHEMAS_DIR, read_json
 
-__all__ = ["SCHEMAS_DIR"]
+__all__ = ["SCHEMAS_DIR", "read_json"]
 
 CANDIDATES_KEY = "survnews_candidates"  # doc.spans group every domain component appends to
 RESULT_KEY = "survnews"  # doc.spans group holding the final, non-overlapping entities
@@ -46,6 +46,61 @@ NER_LABEL_MAP: dict[str, str] = {
     "FAC": "LOC",
     "NORP": "NORP",
 }
+
+
+# Capitalised words that open a sentence or clause (articles, pronouns, prepositions, conjunctions, months, weekdays)
+# and never start or make a name; the name rules of actors, technologies and the actor patterns each add their own.
+CLAUSE_OPENERS = frozenset(
+    {
+        "A",
+        "After",
+        "An",
+        "And",
+        "April",
+        "As",
+        "At",
+        "August",
+        "Before",
+        "But",
+        "By",
+        "December",
+        "February",
+        "For",
+        "Friday",
+        "From",
+        "Her",
+        "His",
+        "If",
+        "In",
+        "Its",
+        "January",
+        "July",
+        "June",
+        "March",
+        "May",
+        "Monday",
+        "November",
+        "October",
+        "On",
+        "Or",
+        "Our",
+        "Saturday",
+        "September",
+        "Sunday",
+        "That",
+        "The",
+        "Their",
+        "These",
+        "This",
+        "Those",
+        "Thursday",
+        "Tuesday",
+        "Wednesday",
+        "When",
+        "While",
+        "With",
+    }
+)
 
 
 def register_extensions() -> None:
@@ -154,10 +209,6 @@ def fold(text: str) -> str:
     """Strip diacritics: 'São Paulo' -> 'Sao Paulo', 'Gujarāt' -> 'Gujarat'."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -25,12 +25,11 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from pipeline.components.common import SCHEMAS_DIR, add_candidate, read_json
+from pipeline.components.common import CLAUSE_OPENERS, add_candidate, read_json
 from pipeline.paths import MODELS_DIR
+from pipeline.taxonomy import TAXONOMY_PATH, term_variants
 
-TAXONOMY_PATH = SCHEMAS_DIR / "technology_taxonomy.json"
 TECHNOLOGY_MODEL_DIR = MODELS_DIR / "survnews_technology"  # the trained recogniser (survnews train technology)
-_SPELLINGS = (("license", "licence"), ("center", "centre"), ("color", "colour"), ("analyze", "analyse"))
 
 
 def load_taxonomy(path: str | Path | None = None) -> dict[str, Any]:
@@ -38,40 +37,6 @@ def load_taxonomy(path: str | Path | None = None) -> dict[str, Any]:
     if not isinstance(data.get("categories"), dict):
         raise ValueError(f"{path or TAXONOMY_PATH}: taxonomy has no 'categories' object")
     return data
-
-
-def _plural(word: str) -> str:
-    if re.search(r"(s|x|z|ch|sh)$", word):
-        return word + "es"
-    if re.search(r"[^aeiou]y$", word):
-        return word[:-1] + "ies"
-    return word + "s"
-
-
-def term_variants(term: str) -> set[str]:
-    """Plural of the last word, hyphen/space forms and US/UK spellings of one taxonomy term."""
-    forms = {term}
-    if "-" in term:
-        forms.add(term.replace("-", " "))
-    for us, uk in _SPELLINGS:
-        for form in list(forms):
-            low = form.lower()
-            if us in low:
-                forms.add(re.sub(us, uk, form, flags=re.IGNORECASE))
-            if uk in low:
-                forms.add(re.sub(uk, us, form, flags=re.IGNORECASE))
-    for form in list(forms):
-        head, _, last = form.rpartition(" ")
-        if (
-            last.isalpha()
-            and last.lower() == last
-            and (not last.endswith("s") or last.endswith("ss"))
-            and len(last) > 2
-        ):
-            forms.add(f"{head} {_plural(last)}".strip())
-        elif last.isalpha() and last.isupper() and len(last) <= 6:  # acronyms: VPNs, UAVs
-            forms.add(f"{head} {last}s".strip())
-    return forms
 
 
 MODEL_SPANS_KEY = "survnews_technology_model"  # doc.spans group the trained recogniser fills
@@ -775,84 +740,37 @@ def make_technology_matcher(nlp: Language, name: str, taxonomy_path: str | None)
     return TechnologyMatcher(nlp, name, taxonomy_path)
 
 
-_NOT_NAMES = {
-    "The",
-    "A",
-    "An",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "In",
-    "On",
-    "At",
-    "By",
-    "For",
-    "From",
-    "With",
-    "And",
-    "But",
-    "Or",
-    "As",
-    "When",
-    "While",
-    "After",
-    "Before",
-    "If",
-    "Its",
-    "Their",
-    "His",
-    "Her",
-    "Our",
-    "Your",
-    "My",
-    "New",
-    "Government",
-    "Police",
-    "State",
-    "City",
-    "National",
-    "Federal",
-    "Ministry",
-    "Department",
-    "Chinese",
-    "Russian",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "Covid",
+_NOT_NAMES = CLAUSE_OPENERS | {
     "COVID",
-    "Covid-19",
     "COVID-19",
+    "Chinese",
+    "City",
+    "Covid",
+    "Covid-19",
+    "Department",
+    "Dr",
+    "Federal",
+    "Government",
+    "He",
+    "I",
+    "It",
+    "Ministry",
     "Mr",
     "Mrs",
     "Ms",
-    "Dr",
-    "Prof",
-    "I",
-    "We",
-    "They",
-    "It",
-    "He",
-    "She",
+    "My",
+    "National",
+    "New",
     "One",
+    "Police",
+    "Prof",
+    "Russian",
+    "She",
+    "State",
+    "They",
     "Two",
+    "We",
+    "Your",
 }
 
 
