@@ -89,7 +89,7 @@ def settings_for(store_path: Path, model: str, n_process: int, batch_size: int) 
     settings = Settings()
     settings.store.path = store_path
     settings.tagger.model = model
-    settings.tagger.n_process = n_process
+    settings.runner.workers = n_process  # [tagger] n_process is gone: the runner's workers tag
     settings.tagger.batch_size = batch_size
     return settings
 

@@ -6,6 +6,7 @@ Every section forbids unknown keys, so a typo is a clear error (exit code 2) rat
 from __future__ import annotations
 
 import json
+import logging
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,11 @@ MAX_INPUT_BYTES = 2_000_000_000
 
 
 LOCAL_SAMPLES = Path("corpus/samples")
+LOG = logging.getLogger(__name__)
+# Keys that older configs may still set: read no more, named in a warning (not an error: the run means the same)
+REMOVED_KEYS: dict[tuple[str, str], str] = {
+    ("tagger", "n_process"): "the tagger runs on the runner's workers: set [runner] workers (or --workers) instead",
+}
 
 
 def default_input_paths() -> list[Path]:
@@ -58,7 +64,6 @@ class TaggerSettings(Section):
     # path works too (its PERSON/ORG/NORP/GPE/LOC/FAC labels are mapped); "blank" means rules only.
     model: str = "survnews_base"
     batch_size: int = Field(default=32, gt=0, le=100_000)
-    n_process: int = Field(default=1, gt=0, le=256)
 
 
 class RelevanceSettings(Section):
@@ -168,11 +173,20 @@ def load_settings(path: str | Path | None = None) -> Settings:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{config_path}: not valid TOML: {' '.join(str(exc).split())}") from exc
+    _drop_removed_keys(data, config_path)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{config_path}: {first_validation_error(exc)}") from exc
     return _resolve_paths(settings, config_path.resolve().parent)
+
+
+def _drop_removed_keys(data: dict[str, Any], config_path: Path) -> None:
+    for (section, key), instead in REMOVED_KEYS.items():
+        values = data.get(section)
+        if isinstance(values, dict) and key in values:
+            del values[key]
+            LOG.warning("%s: [%s] %s is no longer used and is ignored; %s", config_path, section, key, instead)
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:

@@ -81,3 +81,16 @@ def test_lazy_command_list_says_what_the_commands_say() -> None:
         command = load_lazy_command(name)
         for limit in (40, 70, 200):
             assert make_default_short_help(short, limit) == command.get_short_help_str(limit), name
+
+
+def test_a_config_key_no_longer_read_is_a_warning_naming_it_and_its_replacement(tmp_path: Path) -> None:
+    config = tmp_path / "old.toml"
+    config.write_text("[tagger]\nn_process = 4\nbatch_size = 8\n", encoding="utf-8")
+    shown = survnews("config", "show", "--config", str(config), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "batch_size = 8" in shown.stdout and "n_process" not in shown.stdout
+    warning = shown.stderr.strip()
+    assert "\n" not in warning and "[tagger] n_process" in warning and "--workers" in warning
+    config.write_text("[tagger]\nn_processes = 4\n", encoding="utf-8")  # a typo is still an error
+    typo = survnews("config", "show", "--config", str(config), cwd=tmp_path)
+    assert typo.returncode == 2 and "n_processes" in typo.stderr
