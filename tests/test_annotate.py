@@ -299,7 +299,8 @@ def test_gold_is_stored_resolved_and_compared(tmp_path: Path) -> None:
 
 
 def test_cli_and_push_agree_on_strategies() -> None:
-    from pipeline.annotate import cli, push
+    from pipeline.annotate import push
+    from pipeline.cli import _annotate as cli
 
     assert cli.STRATEGIES == push.STRATEGIES
 

@@ -14,9 +14,9 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 from typer.testing import CliRunner
 
-from pipeline.annotate.cli import annotate_app, train_domain_cli
 from pipeline.annotate.domain import export_gold, gold_ner_docs, split_gold, train_domain
 from pipeline.annotate.gold import GoldRow, iter_gold, parse_result, replace_project_gold, text_sha256
+from pipeline.cli._annotate import annotate_app, train_domain_cli
 from pipeline.errors import ConfigError
 from pipeline.store import Store
 from pipeline.train import BASE_CONFIG

@@ -18,11 +18,11 @@ from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
 from pipeline.annotate._client import LabelStudioClient
-from pipeline.annotate.cli import annotate_app
 from pipeline.annotate.config import LabelStudioSettings
 from pipeline.annotate.gold import ensure_gold_schema, iter_gold
 from pipeline.annotate.pull import pull
 from pipeline.annotate.push import push, setup_project
+from pipeline.cli._annotate import annotate_app
 from pipeline.errors import ServiceError
 from pipeline.store import Store
 from tests.labelstudio_server import LabelStudioServer, free_port, labelstudio, make_article, store_with

@@ -18,9 +18,9 @@ from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
 from pipeline.annotate._client import LabelStudioClient
-from pipeline.annotate.cli import annotate_app
 from pipeline.annotate.gold import iter_gold
 from pipeline.annotate.review import MERGED_VERSION
+from pipeline.cli._annotate import annotate_app
 from pipeline.records import Event
 from tests.labelstudio_server import LabelStudioServer, labelstudio, make_article, store_with
 from tests.test_annotate_labelstudio import cli_env, settings_for, tasks_by_article

@@ -558,14 +558,14 @@ def load_lazy_command(name: str) -> Any:
 
         holder.command("evaluate")(evaluate_cli)
     elif name == "train":
-        from pipeline.annotate.cli import train_domain_cli
+        from pipeline.cli._annotate import train_domain_cli
         from pipeline.train import train_app
 
         if "domain" not in {c.name for c in train_app.registered_commands}:
             train_app.command("domain")(train_domain_cli)
         holder.add_typer(train_app, name="train")
     elif name == "annotate":
-        from pipeline.annotate.cli import annotate_app
+        from pipeline.cli._annotate import annotate_app
 
         holder.add_typer(annotate_app, name="annotate")
     group: Any = typer.main.get_command(holder)
@@ -573,7 +573,7 @@ def load_lazy_command(name: str) -> Any:
 
 
 # release commands: light to register (their imports are inside the commands)
-from pipeline.release.cli import push_cli, rehydrate_cli  # noqa: E402
+from pipeline.cli._release import push_cli, rehydrate_cli  # noqa: E402
 
 app.command("push")(handle_errors(push_cli))
 app.command("rehydrate")(handle_errors(rehydrate_cli))
@@ -603,6 +603,3 @@ def main() -> None:
     except (Exception, KeyboardInterrupt) as exc:
         sys.exit(report_failure(exc, as_json="--json" in sys.argv[1:]))
 
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""``python -m pipeline.cli``: the same as the ``survnews`` command."""
+
+from pipeline.cli import main
+
+main()
