@@ -75,7 +75,7 @@ def test_help_starts_without_the_heavy_libraries() -> None:
 def test_lazy_command_list_says_what_the_commands_say() -> None:
     from typer._click.utils import make_default_short_help
 
-    from pipeline.cli import LAZY_COMMANDS, load_lazy_command
+    from pipeline.cli._lazy import LAZY_COMMANDS, load_lazy_command
 
     for name, (_, short) in LAZY_COMMANDS.items():
         command = load_lazy_command(name)
