@@ -24,13 +24,12 @@ import itertools
 import json
 import random
 import re
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -67,7 +66,7 @@ from pipeline.sources import (
     parse_sources,
     source_label,
 )
-from pipeline.store import RawLocation, Store, utc_now
+from pipeline.store import FrontierEntry, RawLocation, Store, utc_now
 from pipeline.warc import WarcArchive
 
 if TYPE_CHECKING:
@@ -99,104 +98,68 @@ class Item:
         return origin_of(self.url)
 
 
-_ITEM_COLUMNS = "url, kind, source, published, modified, attempts, not_before"
+def _item(entry: FrontierEntry) -> Item:
+    kind = cast(ItemKind, entry.kind)
+    return Item(entry.url, kind, entry.source, entry.published, entry.modified, entry.attempts, entry.not_before)
 
 
 class Frontier:
-    """Crawl state in the store's SQLite file (the same connection as the store, so one writer)."""
+    """Crawl state in the store's SQLite file, through the store's typed methods (one writer, one schema owner).
+
+    Each method is one step of the crawl's state machine; those that change several rows run them in one
+    transaction, so a kill at any moment leaves the frontier in a state ``recover`` settles.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.db = store.db
-
-    def _row_item(self, row: sqlite3.Row) -> Item:
-        return Item(
-            url=row["url"],
-            kind=row["kind"],
-            source=row["source"],
-            published=row["published"],
-            modified=row["modified"],
-            attempts=row["attempts"],
-            not_before=row["not_before"],
-        )
 
     def recover(self) -> int:
         """Settle pages a killed crawl left between fetch and store: stored → done, else queued again."""
-        rows = self.db.execute("SELECT url, sha256, final_url FROM frontier WHERE status = 'storing'").fetchall()
-        with self.db:
-            for row in rows:
-                stored = self.db.execute("SELECT 1 FROM raw WHERE sha256 = ?", (row["sha256"],)).fetchone()
-                status = "done" if stored else "queued"
-                self.db.execute("UPDATE frontier SET status = ? WHERE url = ?", (status, row["url"]))
-                if stored and row["final_url"] and row["final_url"] != row["url"]:
-                    self._mark_target_done(row["final_url"], None, row["sha256"], None, utc_now())
+        rows = self.store.frontier_storing()
+        with self.store.transaction():
+            for url, sha256, final_url in rows:
+                stored = self.store.has_raw(sha256)
+                self.store.set_frontier_status(url, "done" if stored else "queued")
+                if stored and final_url and final_url != url:
+                    self._mark_target_done(final_url, None, sha256, None, utc_now())
         return len(rows)
 
     def requeue_pages(self, status: str) -> int:
-        with self.db:
-            return self.db.execute(
-                "UPDATE frontier SET status = 'queued', attempts = 0, not_before = 0, reason = NULL "
-                "WHERE kind = 'page' AND status = ?",
-                (status,),
-            ).rowcount
+        return self.store.requeue_frontier_pages(status)
 
     def seed_discovery(self, url: str, kind: ItemKind, source: str, run: str) -> None:
         """Feeds and sitemaps named as sources are read again in every crawl run."""
-        with self.db:
-            self.db.execute(
-                """INSERT INTO frontier (url, origin, kind, source, run, discovered_at) VALUES (?,?,?,?,?,?)
-                ON CONFLICT(url) DO UPDATE SET status = 'queued', attempts = 0, not_before = 0, run = excluded.run,
-                reason = NULL WHERE frontier.run IS NOT excluded.run""",
-                (url, origin_of(url), kind, source, run, utc_now()),
-            )
+        self.store.seed_frontier_discovery(url, origin_of(url), kind, source, run)
 
     def seed_page(self, url: str, source: str) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR IGNORE INTO frontier (url, origin, kind, source, discovered_at) VALUES (?,?,?,?,?)",
-                (url, origin_of(url), "page", source, utc_now()),
-            )
+        self.store.add_frontier_page(url, origin_of(url), source)
 
     def queued(self) -> list[Item]:
-        rows = self.db.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM frontier WHERE status = 'queued' ORDER BY rowid"
-        ).fetchall()
-        return [self._row_item(r) for r in rows]
+        return [_item(entry) for entry in self.store.queued_frontier()]
 
     def status(self, url: str) -> str | None:
-        row = self.db.execute("SELECT status FROM frontier WHERE url = ?", (url,)).fetchone()
-        return None if row is None else str(row["status"])
+        return self.store.frontier_status(url)
 
     def add_links(self, parent: Item, links: Sequence[Link], run: str, exchange: Exchange, filters: str) -> list[Item]:
         """Record what a feed/sitemap lists and mark it read, in one transaction; returns the items to queue."""
         queued: list[Item] = []
-        now = utc_now()
-        with self.db:
+        with self.store.transaction():
             for link in links:
-                kind: ItemKind = "sitemap" if link.kind == "sitemap" else "page"
-                if kind == "page":
-                    cur = self.db.execute(
-                        """INSERT OR IGNORE INTO frontier (url, origin, kind, source, parent, published, modified,
-                        discovered_at) VALUES (?,?,?,?,?,?,?,?)""",
-                        (
-                            link.url,
-                            origin_of(link.url),
-                            kind,
-                            parent.source,
-                            parent.url,
-                            link.published,
-                            link.modified,
-                            now,
-                        ),
+                if link.kind == "sitemap":
+                    new = self.store.add_frontier_sitemap(
+                        link.url, origin_of(link.url), parent.source, parent.url, link.modified, run
                     )
                 else:
-                    cur = self.db.execute(
-                        """INSERT INTO frontier (url, origin, kind, source, parent, modified, run, discovered_at)
-                        VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET status = 'queued', attempts = 0,
-                        not_before = 0, run = excluded.run, reason = NULL WHERE frontier.run IS NOT excluded.run""",
-                        (link.url, origin_of(link.url), kind, parent.source, parent.url, link.modified, run, now),
+                    new = self.store.add_frontier_page(
+                        link.url,
+                        origin_of(link.url),
+                        parent.source,
+                        parent=parent.url,
+                        published=link.published,
+                        modified=link.modified,
                     )
-                if cur.rowcount == 1:
+                if new:
+                    kind: ItemKind = "sitemap" if link.kind == "sitemap" else "page"
                     queued.append(Item(link.url, kind, parent.source, link.published, link.modified))
             self._finish(parent.url, exchange, "done", None, None)
             self._remember_validators(parent.url, exchange, filters)
@@ -204,27 +167,13 @@ class Frontier:
 
     def requeue_children(self, parent: str, run: str) -> list[Item]:
         """An unchanged sitemap index (304): its child sitemaps may still have changed, so read them again."""
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET status = 'queued', attempts = 0, not_before = 0, run = ?, reason = NULL "
-                "WHERE parent = ? AND kind = 'sitemap' AND run IS NOT ?",
-                (run, parent, run),
-            )
-        rows = self.db.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM frontier WHERE parent = ? AND kind = 'sitemap' AND status = 'queued'",
-            (parent,),
-        ).fetchall()
-        return [self._row_item(r) for r in rows]
+        return [_item(entry) for entry in self.store.requeue_child_sitemaps(parent, run)]
 
     def mark_storing(self, url: str, sha256: str, final_url: str) -> None:
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET status = 'storing', sha256 = ?, final_url = ? WHERE url = ?",
-                (sha256, final_url, url),
-            )
+        self.store.mark_frontier_storing(url, sha256, final_url)
 
     def mark_done(self, item: Item, exchange: Exchange, final_url: str, sha256: str | None) -> None:
-        with self.db:
+        with self.store.transaction():
             self._finish(item.url, exchange, "done", None, sha256, final_url)
             self._remember_validators(item.url, exchange, None)
             if final_url != item.url:  # the redirect target is stored too: never fetch it on its own
@@ -233,44 +182,20 @@ class Frontier:
     def _mark_target_done(
         self, url: str, source: str | None, sha256: str | None, http_status: int | None, fetched_at: str
     ) -> None:
-        self.db.execute(
-            """INSERT INTO frontier (url, origin, kind, source, status, final_url, http_status, sha256,
-            discovered_at, fetched_at) VALUES (?,?,'page',?,'done',?,?,?,?,?)
-            ON CONFLICT(url) DO UPDATE SET status = 'done', sha256 = excluded.sha256,
-            http_status = excluded.http_status WHERE frontier.status != 'done'""",
-            (url, origin_of(url), source, url, http_status, sha256, utc_now(), fetched_at),
-        )
+        self.store.mark_frontier_target_done(url, origin_of(url), source, sha256, http_status, fetched_at)
 
     def mark_alias(self, item: Item, final_url: str) -> None:
         """A page that redirects to a page stored before: done, nothing fetched or stored again."""
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET status = 'done', final_url = ?, fetched_at = ?, reason = 'redirects to a stored "
-                "page' WHERE url = ?",
-                (final_url, utc_now(), item.url),
-            )
+        self.store.mark_frontier_alias(item.url, final_url)
 
     def mark_unchanged(self, item: Item, exchange: Exchange) -> None:
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET status = 'done', http_status = ?, fetched_at = ?, reason = 'not modified' "
-                "WHERE url = ?",
-                (exchange.status, exchange.fetched_at, item.url),
-            )
+        self.store.mark_frontier_unchanged(item.url, exchange.status, exchange.fetched_at)
 
     def mark_retry(self, item: Item, reason: str) -> None:
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET attempts = ?, not_before = ?, reason = ? WHERE url = ?",
-                (item.attempts, item.not_before, reason, item.url),
-            )
+        self.store.mark_frontier_retry(item.url, item.attempts, item.not_before, reason)
 
     def mark_rejected(self, item: Item, reason: str, http_status: int | None) -> None:
-        with self.db:
-            self.db.execute(
-                "UPDATE frontier SET status = 'rejected', reason = ?, http_status = ?, fetched_at = ? WHERE url = ?",
-                (reason, http_status, utc_now(), item.url),
-            )
+        self.store.mark_frontier_rejected(item.url, reason, http_status)
 
     def _finish(
         self,
@@ -281,51 +206,45 @@ class Frontier:
         sha256: str | None,
         final_url: str | None = None,
     ) -> None:
-        self.db.execute(
-            "UPDATE frontier SET status = ?, reason = ?, http_status = ?, sha256 = COALESCE(?, sha256), "
-            "final_url = ?, fetched_at = ? WHERE url = ?",
-            (status, reason, exchange.status, sha256, final_url or exchange.url, exchange.fetched_at, url),
+        self.store.finish_frontier(
+            url,
+            status,
+            http_status=exchange.status,
+            fetched_at=exchange.fetched_at,
+            final_url=final_url or exchange.url,
+            reason=reason,
+            sha256=sha256,
         )
 
     def _remember_validators(self, url: str, exchange: Exchange, filters: str | None) -> None:
         etag = exchange.headers.get("etag")
         last_modified = exchange.headers.get("last-modified")
-        if etag is None and last_modified is None:
-            self.db.execute("DELETE FROM http_cache WHERE url = ?", (url,))
-            return
-        self.db.execute(
-            "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, filters, fetched_at) VALUES (?,?,?,?,?)",
-            (url, etag, last_modified, filters, exchange.fetched_at),
-        )
+        self.store.set_http_validators(url, etag, last_modified, filters, exchange.fetched_at)
 
     def validators(self, url: str, filters: str | None) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a URL fetched before (discovery docs: only with the same filters)."""
-        row = self.db.execute("SELECT etag, last_modified, filters FROM http_cache WHERE url = ?", (url,)).fetchone()
-        if row is None or row["filters"] != filters:
+        kept = self.store.http_validators(url)
+        if kept is None or kept[2] != filters:
             return {}
+        etag, last_modified, _ = kept
         headers = {}
-        if row["etag"]:
-            headers["If-None-Match"] = row["etag"]
-        if row["last_modified"]:
-            headers["If-Modified-Since"] = row["last_modified"]
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
         return headers
 
     def cached_robots(self, origin: str, ttl_s: float) -> tuple[int, bytes] | None:
-        row = self.db.execute("SELECT status, body, fetched_at FROM robots WHERE origin = ?", (origin,)).fetchone()
-        if row is None or time.time() - row["fetched_at"] > ttl_s:
+        kept = self.store.robots_copy(origin)
+        if kept is None or time.time() - kept[2] > ttl_s:
             return None
-        return int(row["status"]), bytes(row["body"])
+        return kept[0], kept[1]
 
     def keep_robots(self, origin: str, status: int, body: bytes) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO robots (origin, status, body, fetched_at) VALUES (?,?,?,?)",
-                (origin, status, body, time.time()),
-            )
+        self.store.keep_robots(origin, status, body, time.time())
 
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, COUNT(*) AS n FROM frontier GROUP BY status").fetchall()
-        return {r["status"]: r["n"] for r in rows}
+        return self.store.frontier_counts()
 
 
 # politeness -----------------------------------------------------------------------------------------------------

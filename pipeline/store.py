@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.errors import SurvnewsError
 from pipeline.records import Article, Copy, Entity, Event, Provenance, RawInput
@@ -173,6 +173,21 @@ class RawLocation:
 
     path: str
     offset: int
+
+
+class FrontierEntry(NamedTuple):
+    """One URL the crawl is to fetch, as the frontier table keeps it."""
+
+    url: str
+    kind: str  # page | feed | sitemap
+    source: str | None
+    published: str | None
+    modified: str | None
+    attempts: int
+    not_before: float
+
+
+_FRONTIER_ENTRY = "url, kind, source, published, modified, attempts, not_before"
 
 
 class StoreError(SurvnewsError):
@@ -600,6 +615,219 @@ class Store:
             self.db.execute(
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?", (utc_now(), json.dumps(summary), run_id)
             )
+
+    # crawl frontier, HTTP validators and robots.txt copies (tables of migration 4) --------------------------------
+
+    def frontier_storing(self) -> list[tuple[str, str | None, str | None]]:
+        """(url, sha256, final_url) of pages a killed crawl left between fetch and store."""
+        rows = self.db.execute("SELECT url, sha256, final_url FROM frontier WHERE status = 'storing'").fetchall()
+        return [(r["url"], r["sha256"], r["final_url"]) for r in rows]
+
+    def has_raw(self, sha256: str | None) -> bool:
+        return self.db.execute("SELECT 1 FROM raw WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    def set_frontier_status(self, url: str, status: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE frontier SET status = ? WHERE url = ?", (status, url))
+
+    def requeue_frontier_pages(self, status: str) -> int:
+        """Pages in ``status`` queued again with fresh attempts; returns how many."""
+        with self.transaction():
+            return self.db.execute(
+                "UPDATE frontier SET status = 'queued', attempts = 0, not_before = 0, reason = NULL "
+                "WHERE kind = 'page' AND status = ?",
+                (status,),
+            ).rowcount
+
+    def seed_frontier_discovery(self, url: str, origin: str, kind: str, source: str, run: str) -> None:
+        """A feed or sitemap named as a source: queued again once per crawl run."""
+        with self.transaction():
+            self.db.execute(
+                """INSERT INTO frontier (url, origin, kind, source, run, discovered_at) VALUES (?,?,?,?,?,?)
+                ON CONFLICT(url) DO UPDATE SET status = 'queued', attempts = 0, not_before = 0, run = excluded.run,
+                reason = NULL WHERE frontier.run IS NOT excluded.run""",
+                (url, origin, kind, source, run, utc_now()),
+            )
+
+    def add_frontier_page(
+        self,
+        url: str,
+        origin: str,
+        source: str | None,
+        *,
+        parent: str | None = None,
+        published: str | None = None,
+        modified: str | None = None,
+    ) -> bool:
+        """A page to fetch, unless known already; True when it is new."""
+        with self.transaction():
+            cur = self.db.execute(
+                """INSERT OR IGNORE INTO frontier (url, origin, kind, source, parent, published, modified,
+                discovered_at) VALUES (?,?,'page',?,?,?,?,?)""",
+                (url, origin, source, parent, published, modified, utc_now()),
+            )
+            return cur.rowcount == 1
+
+    def add_frontier_sitemap(
+        self, url: str, origin: str, source: str | None, parent: str, modified: str | None, run: str
+    ) -> bool:
+        """A child sitemap: queued unless already read in this run; True when it is queued now."""
+        with self.transaction():
+            cur = self.db.execute(
+                """INSERT INTO frontier (url, origin, kind, source, parent, modified, run, discovered_at)
+                VALUES (?,?,'sitemap',?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET status = 'queued', attempts = 0,
+                not_before = 0, run = excluded.run, reason = NULL WHERE frontier.run IS NOT excluded.run""",
+                (url, origin, source, parent, modified, run, utc_now()),
+            )
+            return cur.rowcount == 1
+
+    def queued_frontier(self) -> list[FrontierEntry]:
+        """Everything queued, in the order it was discovered."""
+        rows = self.db.execute(
+            f"SELECT {_FRONTIER_ENTRY} FROM frontier WHERE status = 'queued' ORDER BY rowid"
+        ).fetchall()
+        return [FrontierEntry(*row) for row in rows]
+
+    def frontier_status(self, url: str) -> str | None:
+        row = self.db.execute("SELECT status FROM frontier WHERE url = ?", (url,)).fetchone()
+        return None if row is None else str(row["status"])
+
+    def requeue_child_sitemaps(self, parent: str, run: str) -> list[FrontierEntry]:
+        """The child sitemaps of ``parent`` not yet read in this run, queued again; returns every queued one."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = 'queued', attempts = 0, not_before = 0, run = ?, reason = NULL "
+                "WHERE parent = ? AND kind = 'sitemap' AND run IS NOT ?",
+                (run, parent, run),
+            )
+        rows = self.db.execute(
+            f"SELECT {_FRONTIER_ENTRY} FROM frontier WHERE parent = ? AND kind = 'sitemap' AND status = 'queued'",
+            (parent,),
+        ).fetchall()
+        return [FrontierEntry(*row) for row in rows]
+
+    def mark_frontier_storing(self, url: str, sha256: str, final_url: str) -> None:
+        """Fetched, about to be stored: a restart checks whether ``sha256`` reached the raw table."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = 'storing', sha256 = ?, final_url = ? WHERE url = ?",
+                (sha256, final_url, url),
+            )
+
+    def finish_frontier(
+        self,
+        url: str,
+        status: str,
+        *,
+        http_status: int | None,
+        fetched_at: str,
+        final_url: str,
+        reason: str | None = None,
+        sha256: str | None = None,
+    ) -> None:
+        """The outcome of a fetch (the body's hash kept when none is given)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = ?, reason = ?, http_status = ?, sha256 = COALESCE(?, sha256), "
+                "final_url = ?, fetched_at = ? WHERE url = ?",
+                (status, reason, http_status, sha256, final_url, fetched_at, url),
+            )
+
+    def mark_frontier_target_done(
+        self,
+        url: str,
+        origin: str,
+        source: str | None,
+        sha256: str | None,
+        http_status: int | None,
+        fetched_at: str,
+    ) -> None:
+        """A redirect target stored under its source's fetch: done, never fetched on its own."""
+        with self.transaction():
+            self.db.execute(
+                """INSERT INTO frontier (url, origin, kind, source, status, final_url, http_status, sha256,
+                discovered_at, fetched_at) VALUES (?,?,'page',?,'done',?,?,?,?,?)
+                ON CONFLICT(url) DO UPDATE SET status = 'done', sha256 = excluded.sha256,
+                http_status = excluded.http_status WHERE frontier.status != 'done'""",
+                (url, origin, source, url, http_status, sha256, utc_now(), fetched_at),
+            )
+
+    def mark_frontier_alias(self, url: str, final_url: str) -> None:
+        """A page that redirects to a page stored before: done, nothing fetched or stored again."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = 'done', final_url = ?, fetched_at = ?, reason = 'redirects to a stored "
+                "page' WHERE url = ?",
+                (final_url, utc_now(), url),
+            )
+
+    def mark_frontier_unchanged(self, url: str, http_status: int | None, fetched_at: str) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = 'done', http_status = ?, fetched_at = ?, reason = 'not modified' "
+                "WHERE url = ?",
+                (http_status, fetched_at, url),
+            )
+
+    def mark_frontier_retry(self, url: str, attempts: int, not_before: float, reason: str) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET attempts = ?, not_before = ?, reason = ? WHERE url = ?",
+                (attempts, not_before, reason, url),
+            )
+
+    def mark_frontier_rejected(self, url: str, reason: str, http_status: int | None) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE frontier SET status = 'rejected', reason = ?, http_status = ?, fetched_at = ? WHERE url = ?",
+                (reason, http_status, utc_now(), url),
+            )
+
+    def frontier_entry(self, url: str) -> dict[str, Any] | None:
+        """Status, HTTP status, reason, body hash and final URL of one crawled URL."""
+        row = self.db.execute(
+            "SELECT status, http_status, reason, sha256, final_url FROM frontier WHERE url = ?", (url,)
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def frontier_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) AS n FROM frontier GROUP BY status").fetchall()
+        return {r["status"]: r["n"] for r in rows}
+
+    def set_http_validators(
+        self, url: str, etag: str | None, last_modified: str | None, filters: str | None, fetched_at: str
+    ) -> None:
+        """ETag / Last-Modified of a fetched URL (forgotten when the response had neither)."""
+        with self.transaction():
+            if etag is None and last_modified is None:
+                self.db.execute("DELETE FROM http_cache WHERE url = ?", (url,))
+                return
+            self.db.execute(
+                "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, filters, fetched_at) VALUES (?,?,?,?,?)",
+                (url, etag, last_modified, filters, fetched_at),
+            )
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None, str | None] | None:
+        """(etag, last_modified, filters) kept for ``url``, or None."""
+        row = self.db.execute("SELECT etag, last_modified, filters FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return None if row is None else (row["etag"], row["last_modified"], row["filters"])
+
+    def robots_copy(self, origin: str) -> tuple[int, bytes, float] | None:
+        """(HTTP status, body, fetched at as a Unix time) of the robots.txt kept for ``origin``, or None."""
+        row = self.db.execute("SELECT status, body, fetched_at FROM robots WHERE origin = ?", (origin,)).fetchone()
+        return None if row is None else (int(row["status"]), bytes(row["body"]), float(row["fetched_at"]))
+
+    def keep_robots(self, origin: str, status: int, body: bytes, fetched_at: float) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO robots (origin, status, body, fetched_at) VALUES (?,?,?,?)",
+                (origin, status, body, fetched_at),
+            )
+
+    def raw_data(self, sha256: str) -> bytes | None:
+        """The stored bytes of a raw input, or None."""
+        row = self.db.execute("SELECT data FROM raw WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None or row["data"] is None else bytes(row["data"])
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:
