@@ -29,11 +29,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-import typer
-
-from pipeline.errors import ConfigError, RejectError, SurvnewsError
+from pipeline.errors import ConfigError, RejectError
 from pipeline.fetch import (
     REDIRECT_STATUS,
     RETRYABLE_STATUS,
@@ -72,7 +70,7 @@ from pipeline.warc import WarcArchive
 if TYPE_CHECKING:
     from pipeline.config import Settings
 
-__all__ = ["CrawlSettings", "CrawlSummary", "Crawler", "crawl", "crawl_cli", "crawl_settings_from", "sources_from"]
+__all__ = ["CrawlSettings", "CrawlSummary", "Crawler", "crawl", "crawl_settings_from", "sources_from"]
 
 ItemKind = Literal["page", "feed", "sitemap"]
 STAGE = "fetch"
@@ -789,142 +787,3 @@ def sources_from(settings: Settings, crawl_settings: CrawlSettings, base_dir: Pa
         path = crawl_settings.sources_file
         sources += load_sources_file(path if path.is_absolute() else base_dir / path)
     return sources
-
-
-def crawl_cli(
-    urls: Annotated[list[str] | None, typer.Argument(help="Article URLs to fetch.", show_default=False)] = None,
-    feed: Annotated[list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")] = None,
-    sitemap: Annotated[
-        list[str] | None, typer.Option("--sitemap", help="Sitemap or sitemap index URL (repeatable).")
-    ] = None,
-    url_file: Annotated[
-        list[Path] | None, typer.Option("--url-file", help="File with one URL a line (repeatable).")
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml if present).")
-    ] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="SQLite store path (overrides the config).")] = None,
-    allow_private: Annotated[
-        bool, typer.Option("--allow-private", help="Allow private, loopback and link-local addresses.")
-    ] = False,
-    recrawl: Annotated[bool, typer.Option("--recrawl", help="Fetch stored pages again (conditionally).")] = False,
-    retry_rejected: Annotated[bool, typer.Option("--retry-rejected", help="Try rejected pages again.")] = False,
-    max_pages: Annotated[int | None, typer.Option("--max-pages", min=1, help="Stop after this many pages.")] = None,
-    ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Extract articles from new pages.")] = True,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 2 when a page or source is rejected.")] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers", "-w", min=0, help="Worker processes (default: one per core; 0: all in this process)."
-        ),
-    ] = None,
-    runner: Annotated[
-        str | None,
-        typer.Option("--runner", help="local (worker processes) or ray (a Ray cluster, [runner] address)."),
-    ] = None,
-) -> None:
-    """Crawl feeds, sitemaps and URL lists politely into the store, then extract the articles.
-
-    Sources given on the command line replace the sources of the config file.
-    """
-    from pipeline.config import load_settings
-
-    try:
-        settings = load_settings(config)
-        base_dir = config.resolve().parent if config is not None else Path.cwd()
-        if store is not None:
-            settings.store.path = store
-        if workers is not None:
-            settings.runner.workers = workers
-        if runner is not None:
-            if runner not in ("local", "ray"):
-                raise ConfigError(f"--runner: unknown runner {runner!r}: use local or ray")
-            settings.runner.backend = runner  # type: ignore[assignment]
-        crawl_settings = crawl_settings_from(settings)
-        if allow_private:
-            crawl_settings = crawl_settings.model_copy(update={"allow_private": True})
-        if crawl_settings.warc_dir is not None and not crawl_settings.warc_dir.is_absolute():
-            crawl_settings = crawl_settings.model_copy(update={"warc_dir": base_dir / crawl_settings.warc_dir})
-        given: list[dict[str, Any]] = [{"type": "feed", "url": u} for u in feed or []]
-        given += [{"type": "sitemap", "url": u} for u in sitemap or []]
-        given += [{"type": "url-file", "path": p} for p in url_file or []]
-        if urls:
-            given.append({"type": "urls", "urls": list(urls), "name": "command line"})
-        sources = parse_sources(given, Path.cwd()) if given else sources_from(settings, crawl_settings, base_dir)
-        if not sources:
-            raise ConfigError("nothing to crawl: give URLs, --feed, --sitemap, --url-file or [[sources]] in the config")
-        if "example.org" in crawl_settings.user_agent:
-            typer.echo("note: set crawl.user_agent to name your own contact before crawling real sites", err=True)
-        with Store(settings.store.path) as db:
-            run_id = db.start_run("crawl")
-            summary = crawl(
-                db,
-                sources,
-                crawl_settings,
-                ingest_settings=settings if ingest else None,
-                recrawl=recrawl,
-                retry_rejected=retry_rejected,
-                max_pages=max_pages,
-                progress=_progress_printer(),
-            )
-            db.finish_run(run_id, summary.as_dict())
-    except SurvnewsError as exc:
-        from pipeline.cli import report_failure
-
-        raise typer.Exit(report_failure(exc, as_json=json_output)) from exc
-    if json_output:
-        typer.echo(json.dumps(summary.as_dict(), default=str))
-    else:
-        _print_summary(summary)
-    rejected = sum(summary.rejected.values()) + (sum(summary.ingest["rejected"].values()) if summary.ingest else 0)
-    if strict and rejected:
-        typer.echo(f"error: --strict: {rejected} pages or inputs rejected (see survnews rejects)", err=True)
-        raise typer.Exit(2)
-
-
-def _progress_printer() -> ProgressCallback:
-    """A line every few seconds on stderr: enough to see a long crawl move, quiet in logs."""
-    last = [0.0]
-
-    def show(summary: CrawlSummary, queued: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 5.0:
-            last[0] = now
-            typer.echo(
-                f"crawl: {summary.pages_stored} stored, {sum(summary.rejected.values())} rejected, {queued} queued",
-                err=True,
-            )
-
-    return show
-
-
-def _print_summary(summary: CrawlSummary) -> None:
-    typer.echo(
-        f"crawl: {summary.requests} requests in {summary.seconds:.1f} s; {summary.feeds_read} feeds and "
-        f"{summary.sitemaps_read} sitemaps read; {summary.discovered} new URLs; {summary.pages_stored} pages "
-        f"stored, {summary.pages_unchanged} unchanged, {summary.retries} retries"
-    )
-    if summary.outside_window or summary.off_domain:
-        typer.echo(
-            f"  not fetched: {summary.outside_window} outside the date window, "
-            f"{summary.off_domain} outside the allowed domains"
-        )
-    for code, n in sorted(summary.rejected.items()):
-        typer.echo(f"  rejected ({code}): {n}")
-    if summary.warc_files:
-        typer.echo(f"  WARC: {', '.join(summary.warc_files)}")
-    if summary.ingest is not None:
-        ing = summary.ingest
-        typer.echo(
-            f"ingest: {ing['accepted']} articles, {ing['duplicates']} duplicates, {ing['off_topic']} off-topic, "
-            f"{sum(ing['rejected'].values())} rejected"
-        )
-
-
-def main() -> None:  # ``python -m pipeline.crawl``: the CLI without the rest of survnews
-    typer.run(crawl_cli)
-
-
-if __name__ == "__main__":
-    main()

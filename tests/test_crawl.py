@@ -778,7 +778,8 @@ def run_cli(store: Path, config: Path, sitemap: str, ingest: bool) -> subprocess
     args = [
         sys.executable,
         "-m",
-        "pipeline.crawl",
+        "pipeline.cli",
+        "crawl",
         "--sitemap",
         sitemap,
         "--store",
@@ -868,7 +869,7 @@ def test_kill_minus_9_then_restart_gives_the_same_records(tmp_path: Path) -> Non
 def _cli_app() -> Any:
     import typer
 
-    from pipeline.crawl import crawl_cli
+    from pipeline.cli._crawl import crawl_cli
 
     app = typer.Typer()
     app.command()(crawl_cli)

@@ -59,7 +59,7 @@ def load_lazy_command(name: str) -> Any:
     holder = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
     holder.callback()(lambda: None)  # a group, so the command keeps its name
     if name == "crawl":
-        from pipeline.crawl import crawl_cli
+        from pipeline.cli._crawl import crawl_cli
 
         holder.command("crawl")(crawl_cli)
     elif name == "evaluate":
