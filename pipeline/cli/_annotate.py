@@ -1,14 +1,14 @@
 """``survnews annotate ...``: the Label Studio round trip as a typer sub-app.
 
-Registered by the main CLI with ``app.add_typer(annotate_app, name="annotate")``. Every command turns a
-``SurvnewsError`` into one line on stderr and the error's exit code (ServiceError → 3, ConfigError → 2).
+Registered lazily by the main CLI (``_lazy.py``). Failures go through the CLI's one error handler
+(``_errors.reported_errors``): one line on stderr (a JSON object with ``--json``) and the error's exit code
+(ServiceError → 3, ConfigError → 2).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -18,8 +18,10 @@ from rich.table import Table
 
 from pipeline.annotate.config import LabelStudioSettings, annotate_settings
 from pipeline.annotate.domain import DEFAULT_WORK_DIR, DOMAIN_MODEL_DIR
+from pipeline.cli._errors import reported_errors
+from pipeline.cli._options import ConfigOption, JsonOption, StoreOption
 from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError, SurvnewsError
+from pipeline.errors import ConfigError
 from pipeline.store import Store
 
 if TYPE_CHECKING:
@@ -37,10 +39,7 @@ annotate_app = typer.Typer(
 )
 console = Console()
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="survnews.toml (default: ./survnews.toml)")]
-StoreOption = Annotated[Path | None, typer.Option("--store", help="SQLite store (default: from the config)")]
 ProjectOption = Annotated[str | None, typer.Option("--project", help="Label Studio project title")]
-JsonOption = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
 
 
 def _settings(config: Path | None, project: str | None) -> tuple[Settings, LabelStudioSettings]:
@@ -51,24 +50,17 @@ def _settings(config: Path | None, project: str | None) -> tuple[Settings, Label
     return settings, ls_settings
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except SurvnewsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
 def _run(
     config: Path | None,
     store_path: Path | None,
     project: str | None,
     action: Callable[[Settings, LabelStudioSettings, Store, LabelStudioClient], Any],
+    *,
+    as_json: bool = False,
 ) -> Any:
     from pipeline.annotate._client import LabelStudioClient
 
-    with _errors():
+    with reported_errors(as_json=as_json):
         settings, ls_settings = _settings(config, project)
         client = LabelStudioClient(ls_settings)
         with Store.existing(store_path or settings.store.path) as store:
@@ -81,7 +73,7 @@ def setup_cli(config: ConfigOption = None, project: ProjectOption = None, as_jso
     from pipeline.annotate._client import LabelStudioClient
     from pipeline.annotate.push import setup_project
 
-    with _errors():
+    with reported_errors(as_json=as_json):
         _, ls_settings = _settings(config, project)
         report = setup_project(LabelStudioClient(ls_settings), ls_settings)
     verb = "created" if report.created else "updated"
@@ -111,7 +103,7 @@ def push_cli(
     The prediction score is the tagger's uncertainty about the article: in Label Studio, sort by prediction
     score, descending, to see the hardest tasks first. Idempotent by article id."""
     if strategy not in STRATEGIES:
-        with _errors():
+        with reported_errors(as_json=as_json):
             raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
 
     from pipeline.annotate.confidence import Scorer
@@ -132,7 +124,7 @@ def push_cli(
             scorer=Scorer.for_model(scoring_model or settings.tagger.model, threshold=threshold),
         )
 
-    report = _run(config, store, project, action)
+    report = _run(config, store, project, action, as_json=as_json)
     if as_json:
         typer.echo(json.dumps(report.to_dict()))
         return
@@ -171,7 +163,7 @@ def pull_cli(
             report.review_project_id = queued.project_id
         return report
 
-    report = _run(config, store, project, action)
+    report = _run(config, store, project, action, as_json=as_json)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -192,7 +184,7 @@ def status_cli(
     """Progress: tasks, annotated, skipped, per annotator; agreed / disputed / reviewed articles."""
     from pipeline.annotate.pull import status
 
-    report = _run(config, store, project, lambda _s, ls, db, client: status(db, client, ls))
+    report = _run(config, store, project, lambda _s, ls, db, client: status(db, client, ls), as_json=as_json)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -237,7 +229,7 @@ def agreement_cli(
     from pipeline.annotate.agreement import agreement_report
     from pipeline.annotate.report import REPORT_NAME, write_html
 
-    with _errors():
+    with reported_errors(as_json=as_json):
         settings, _ = _settings(config, None)
         store_path = store or settings.store.path
         with Store.existing(store_path) as db:
@@ -291,7 +283,7 @@ def review_cli(
     """Queue disputed articles (pull first) in the review project, each with every annotator's version."""
     from pipeline.annotate.review import push_reviews
 
-    report = _run(config, store, project, lambda _s, ls, db, client: push_reviews(db, client, ls))
+    report = _run(config, store, project, lambda _s, ls, db, client: push_reviews(db, client, ls), as_json=as_json)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
@@ -316,7 +308,7 @@ def export_gold_cli(
     """Write resolved gold as JSONL, e.g. for `survnews evaluate held_out.jsonl --model ...`."""
     from pipeline.annotate.domain import export_gold
 
-    with _errors():
+    with reported_errors(as_json=as_json):
         settings, _ = _settings(config, None)
         with Store.existing(store or settings.store.path) as db:
             written = export_gold(db, out, split=split, test_fraction=test_fraction)
@@ -352,7 +344,7 @@ def train_domain_cli(
     """Fine-tune the NER on pulled gold (plus rehearsed base data) and print before/after on held-out gold."""
     from pipeline.annotate.domain import train_domain
 
-    with _errors():
+    with reported_errors(as_json=as_json):
         settings, _ = _settings(config, None)
         with Store.existing(store or settings.store.path) as db:
             result = train_domain(
@@ -442,7 +434,7 @@ def cycle_cli(
             threshold=settings.relevance.threshold,
         )
 
-    result = _run(config, store, project, action)
+    result = _run(config, store, project, action, as_json=as_json)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
