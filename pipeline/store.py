@@ -137,6 +137,10 @@ CREATE TABLE IF NOT EXISTS gold_annotations (
 );
 CREATE INDEX IF NOT EXISTS gold_annotations_article ON gold_annotations(article_id);
 """
+GOLD_COLUMNS = (
+    "project_id", "annotation_id", "task_id", "article_id", "annotator", "created_at", "updated_at", "lead_time",
+    "status", "ground_truth", "text_sha256", "result", "entities", "relations", "doc", "problems", "pulled_at",
+)  # fmt: skip
 
 # A raw input read from a WARC file keeps its bytes there (raw.data is empty, the record is read again at
 # warc_offset when needed); a crawled page keeps them in both, and where it came from.
@@ -825,9 +829,55 @@ class Store:
             )
 
     def raw_data(self, sha256: str) -> bytes | None:
-        """The stored bytes of a raw input, or None."""
+        """The bytes of a raw input kept in the store (empty when only its WARC file has them), or None."""
         row = self.db.execute("SELECT data FROM raw WHERE sha256 = ?", (sha256,)).fetchone()
-        return None if row is None or row["data"] is None else bytes(row["data"])
+        return None if row is None else bytes(row["data"])
+
+    # gold annotations from Label Studio (table of migration 5) ----------------------------------------------------
+
+    def gold_versions(self, project_id: int) -> dict[int, tuple[str | None, str, str]]:
+        """Annotation id → (updated_at, result JSON, text hash) of the gold kept for one Label Studio project."""
+        rows = self.db.execute(
+            "SELECT annotation_id, updated_at, result, text_sha256 FROM gold_annotations WHERE project_id = ?",
+            (project_id,),
+        )
+        return {int(r["annotation_id"]): (r["updated_at"], r["result"], r["text_sha256"]) for r in rows}
+
+    def put_gold_annotation(self, values: dict[str, Any]) -> None:
+        """Insert or replace one annotation; ``values`` names every column of gold_annotations."""
+        if set(values) != set(GOLD_COLUMNS):
+            raise ValueError(f"gold annotation columns: expected {GOLD_COLUMNS}, got {sorted(values)}")
+        with self.transaction():
+            self.db.execute(
+                f"INSERT OR REPLACE INTO gold_annotations ({', '.join(GOLD_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(GOLD_COLUMNS))})",
+                tuple(values[name] for name in GOLD_COLUMNS),
+            )
+
+    def delete_gold_annotation(self, project_id: int, annotation_id: int) -> None:
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM gold_annotations WHERE project_id = ? AND annotation_id = ?", (project_id, annotation_id)
+            )
+
+    def kept_gold(self, *, article_id: str | None = None, ground_truth: bool | None = None) -> list[sqlite3.Row]:
+        """Annotations not cancelled (of one article, of ground truth or not), by article, oldest update first."""
+        where: list[str] = ["status != 'cancelled'"]
+        params: list[str | int] = []
+        if article_id is not None:
+            where.append("article_id = ?")
+            params.append(article_id)
+        if ground_truth is not None:
+            where.append("ground_truth = ?")
+            params.append(int(ground_truth))
+        return self.db.execute(
+            f"SELECT * FROM gold_annotations WHERE {' AND '.join(where)} "
+            "ORDER BY article_id, COALESCE(updated_at, ''), annotation_id",
+            params,
+        ).fetchall()
+
+    def count_gold(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM gold_annotations").fetchone()[0])
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

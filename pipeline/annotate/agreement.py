@@ -321,10 +321,7 @@ def agreement_report(store: Store) -> AgreementReport:
 def lead_times(store: Store) -> dict[str, dict[str, float | int | None]]:
     """Annotator → {tasks, mean, median} of Label Studio's lead_time (seconds), non-cancelled annotations."""
     times: dict[str, list[float]] = {}
-    rows = store.db.execute(
-        "SELECT annotator, lead_time FROM gold_annotations WHERE status != 'cancelled' AND ground_truth = 0"
-    )
-    for row in rows:
+    for row in store.kept_gold(ground_truth=False):
         times.setdefault(row["annotator"], [])
         if row["lead_time"] is not None:
             times[row["annotator"]].append(float(row["lead_time"]))

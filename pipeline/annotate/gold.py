@@ -212,14 +212,8 @@ def replace_project_gold(
     ensure_gold_schema(store)
     now = utc_now()
     counts = {"new": 0, "updated": 0, "unchanged": 0, "removed": 0}
-    with store.db:
-        stored = {
-            int(r["annotation_id"]): (r["updated_at"], r["result"], r["text_sha256"])
-            for r in store.db.execute(
-                "SELECT annotation_id, updated_at, result, text_sha256 FROM gold_annotations WHERE project_id = ?",
-                (project_id,),
-            )
-        }
+    with store.transaction():
+        stored = store.gold_versions(project_id)
         for row in rows:
             result_json = json.dumps(row.result, sort_keys=True, ensure_ascii=False)
             before = stored.pop(row.annotation_id, None)
@@ -229,49 +223,38 @@ def replace_project_gold(
                 counts["unchanged"] += 1
             else:
                 counts["updated"] += 1
-            store.db.execute(
-                """INSERT OR REPLACE INTO gold_annotations (project_id, annotation_id, task_id, article_id,
-                annotator, created_at, updated_at, lead_time, status, ground_truth, text_sha256, result, entities,
-                relations, doc, problems, pulled_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (
-                    project_id,
-                    row.annotation_id,
-                    row.task_id,
-                    row.article_id,
-                    row.annotator,
-                    row.created_at,
-                    row.updated_at,
-                    row.lead_time,
-                    row.status,
-                    int(row.ground_truth),
-                    row.text_sha256,
-                    result_json,
-                    json.dumps([e.to_dict() for e in row.parsed.entities], ensure_ascii=False),
-                    json.dumps(row.parsed.relations),
-                    json.dumps(row.parsed.doc, ensure_ascii=False),
-                    json.dumps(row.parsed.problems, ensure_ascii=False),
-                    now,
-                ),
+            store.put_gold_annotation(
+                {
+                    "project_id": project_id,
+                    "annotation_id": row.annotation_id,
+                    "task_id": row.task_id,
+                    "article_id": row.article_id,
+                    "annotator": row.annotator,
+                    "created_at": row.created_at,
+                    "updated_at": row.updated_at,
+                    "lead_time": row.lead_time,
+                    "status": row.status,
+                    "ground_truth": int(row.ground_truth),
+                    "text_sha256": row.text_sha256,
+                    "result": result_json,
+                    "entities": json.dumps([e.to_dict() for e in row.parsed.entities], ensure_ascii=False),
+                    "relations": json.dumps(row.parsed.relations),
+                    "doc": json.dumps(row.parsed.doc, ensure_ascii=False),
+                    "problems": json.dumps(row.parsed.problems, ensure_ascii=False),
+                    "pulled_at": now,
+                }
             )
             item = f"labelstudio:{project_id}:{row.annotation_id}"
             if row.parsed.problems and not row.cancelled:
                 reason = f"{len(row.parsed.problems)} item(s) left out: " + "; ".join(row.parsed.problems)
-                store.db.execute(
-                    "INSERT OR REPLACE INTO rejects (item, stage, reason, at) VALUES (?,?,?,?)",
-                    (item, REJECT_STAGE, reason[:2000], now),
-                )
+                store.add_reject(item, REJECT_STAGE, reason[:2000])
             else:
-                store.db.execute("DELETE FROM rejects WHERE item = ? AND stage = ?", (item, REJECT_STAGE))
+                store.clear_reject(item, REJECT_STAGE)
         for annotation_id in stored:
             if annotation_id in keep:
                 continue
-            store.db.execute(
-                "DELETE FROM gold_annotations WHERE project_id = ? AND annotation_id = ?", (project_id, annotation_id)
-            )
-            store.db.execute(
-                "DELETE FROM rejects WHERE item = ? AND stage = ?",
-                (f"labelstudio:{project_id}:{annotation_id}", REJECT_STAGE),
-            )
+            store.delete_gold_annotation(project_id, annotation_id)
+            store.clear_reject(f"labelstudio:{project_id}:{annotation_id}", REJECT_STAGE)
             counts["removed"] += 1
     return counts
 
@@ -296,11 +279,7 @@ def stored_annotations(store: Store) -> dict[str, list[StoredAnnotation]]:
     """Article id → its kept annotations (cancelled ones left out), oldest update first."""
     ensure_gold_schema(store)
     by_article: dict[str, list[StoredAnnotation]] = {}
-    rows = store.db.execute(
-        """SELECT * FROM gold_annotations WHERE status != 'cancelled'
-        ORDER BY article_id, COALESCE(updated_at, ''), annotation_id"""
-    )
-    for r in rows:
+    for r in store.kept_gold():
         by_article.setdefault(r["article_id"], []).append(
             StoredAnnotation(
                 annotation_id=int(r["annotation_id"]),

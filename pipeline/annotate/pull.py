@@ -181,7 +181,7 @@ def status(store: Store, client: LabelStudioClient, settings: LabelStudioSetting
     }
     report.predictions = dict(sorted(predictions.items()))
     ensure_gold_schema(store)
-    report.gold_pulled = int(store.db.execute("SELECT COUNT(*) FROM gold_annotations").fetchone()[0])
+    report.gold_pulled = store.count_gold()
     states: Counter[str] = Counter()
     for article_id, comparison in compared_articles(store, settings.agreement_policy):
         states[comparison.state] += 1

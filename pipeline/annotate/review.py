@@ -171,12 +171,7 @@ def push_reviews(store: Store, client: LabelStudioClient, settings: LabelStudioS
             continue
         article = store.get_article(article_id)
         assert article is not None
-        rows = store.db.execute(
-            """SELECT annotation_id, annotator, result FROM gold_annotations
-            WHERE article_id = ? AND status != 'cancelled' AND ground_truth = 0
-            ORDER BY COALESCE(updated_at, ''), annotation_id""",
-            (article_id,),
-        ).fetchall()
+        rows = store.kept_gold(article_id=article_id, ground_truth=False)
         latest = {r["annotator"]: r for r in rows}  # each annotator's most recent version
         data = task_data(article)
         data["dispute"] = "\n".join(f"• {line}" for line in comparison.disputes)

@@ -144,18 +144,18 @@ def _rehydrate_one(
     if not url or url not in urls:
         report.add(record["id"], url, "refused", "no URL to fetch (a local file)")
         return None
-    row = store.db.execute(
-        "SELECT status, http_status, reason, sha256, final_url FROM frontier WHERE url = ?", (urls[url],)
-    ).fetchone()
+    row = store.frontier_entry(urls[url])
     if row is None or row["status"] != "done" or not row["sha256"]:
         outcome, reason = _classify(
             None if row is None else row["status"], row and row["http_status"], row and row["reason"]
         )
         report.add(record["id"], url, outcome, reason)
         return None
-    raw_row = store.db.execute("SELECT data FROM raw WHERE sha256 = ?", (row["sha256"],)).fetchone()
     raw = RawInput(
-        source=row["final_url"] or url, data=bytes(raw_row["data"]), kind="html", url=row["final_url"] or url
+        source=row["final_url"] or url,
+        data=store.raw_data(row["sha256"]) or b"",
+        kind="html",
+        url=row["final_url"] or url,
     )
     try:
         extracted = extract(raw, settings)
