@@ -5,19 +5,27 @@ names as its original publisher, else the earliest date), and every copy goes in
 with URL, publisher and date. Identity never loses a distinct story: pages that share a canonical URL (a
 homepage canonical, a fixed og:url in a template) but not their text are separate records.
 Signatures are kept in the store so the index survives across runs.
+
+Signatures are made in the extraction workers by :func:`minhash_signature`: datasketch's ``affine32`` MinHash
+computed with numpy alone, because importing datasketch loads scipy (0.7 s per process, more than the
+signatures of a thousand pages cost). ``tests/test_dedup.py`` checks the values equal datasketch's own; the
+index (``MinHashLSH``) in the writing process is datasketch's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal, Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipeline.records import Article, Copy
 from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 Placement = Literal["accepted", "duplicate", "original"]
 
@@ -39,9 +47,53 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def minhash(text: str, num_perm: int) -> MinHash:
+    """datasketch's own MinHash of the text (the writing process; workers use :func:`minhash_signature`)."""
+    from datasketch import MinHash
+
     signature = MinHash(num_perm=num_perm)
     signature.update_batch([s.encode("utf-8") for s in shingles(text)])
     return signature
+
+
+# datasketch's default MinHash: SHA-1 (first 4 bytes, little-endian) of each shingle, pre-mixed with the 32-bit
+# MurmurHash3 finalizer, then the affine permutations a * h + b mod 2^32 drawn from RandomState(seed 1).
+MINHASH_SCHEME = "affine32"
+MINHASH_SEED = 1
+_SHINGLES_PER_CHUNK = 2048  # bounds the (shingles x permutations) array of a very long text
+_U32 = np.uint32
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    generator = np.random.RandomState(MINHASH_SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    values = values ^ (values >> _U32(16))
+    values = values * _U32(0x85EBCA6B)
+    values = values ^ (values >> _U32(13))
+    values = values * _U32(0xC2B2AE35)
+    return values ^ (values >> _U32(16))
+
+
+def minhash_values(text: str, num_perm: int) -> np.ndarray:
+    """The MinHash hash values (uint32) of the text's word shingles, as datasketch's ``MinHash`` makes them."""
+    a, b = _permutations(num_perm)
+    result = np.full(num_perm, np.iinfo(_U32).max, dtype=_U32)
+    items = [s.encode("utf-8") for s in shingles(text)]
+    for start in range(0, len(items), _SHINGLES_PER_CHUNK):
+        digests = b"".join(hashlib.sha1(item).digest()[:4] for item in items[start : start + _SHINGLES_PER_CHUNK])
+        hashed = _fmix32(np.frombuffer(digests, dtype="<u4").astype(_U32)).reshape(-1, 1)
+        np.minimum(result, (hashed * a + b).min(axis=0), out=result)
+    return result
+
+
+def minhash_signature(text: str, num_perm: int) -> tuple[bytes, str]:
+    """(hash values as stored, scheme) of the text, without importing datasketch (what the workers send)."""
+    return bytes(minhash_values(text, num_perm).astype(np.uint64).tobytes()), MINHASH_SCHEME
 
 
 def signature_bytes(signature: MinHash) -> bytes:
@@ -50,6 +102,8 @@ def signature_bytes(signature: MinHash) -> bytes:
 
 
 def signature_from_bytes(blob: bytes, num_perm: int, scheme: str) -> MinHash:
+    from datasketch import MinHash
+
     hashvalues = np.frombuffer(blob, dtype=np.uint64)
     return MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme)
 
@@ -61,6 +115,8 @@ class NearDuplicateIndex:
         self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
+        from datasketch import MinHashLSH
+
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         for article_id, scheme, blob in store.minhash_signatures(num_perm):
             self.lsh.insert(article_id, signature_from_bytes(blob, num_perm, scheme))

@@ -55,3 +55,17 @@ def test_near_duplicate_found_and_survives_reopening(tmp_path: Path) -> None:
         reopened = NearDuplicateIndex(store, threshold=0.8, num_perm=128)
         assert reopened.query(reprint) == "a" * 16
         assert reopened.query(reprint, exclude="a" * 16) is None
+
+
+def test_worker_signatures_equal_datasketch_minhash() -> None:
+    """The numpy signature of the extraction workers is datasketch's MinHash, value for value."""
+    from pipeline.dedup import minhash, minhash_signature, signature_bytes
+
+    long = " ".join(f"w{i % 4000}" for i in range(9000))  # more shingles than one chunk
+    texts = [STORY, STORY.upper() + " and more", "", "one two", "x " * 5000, long, "naïve café – 監視 カメラ " * 50]
+    for num_perm in (1, 64, 128, 256):
+        for text in texts:
+            reference = minhash(text, num_perm)
+            blob, scheme = minhash_signature(text, num_perm)
+            assert scheme == reference.scheme
+            assert blob == signature_bytes(reference), (num_perm, text[:30])
