@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline.records import Entity, Event
@@ -149,30 +147,7 @@ def tag_records(store: Store, ids: list[str]) -> Iterator[TagRecord]:
 
 
 def tagger_identity(model: str) -> tuple[str, str] | None:
-    """(name, version) of the tagging pipeline, read without loading spaCy where the model is the project's own
-    (or rules only); None when only loading it can tell."""
-    from pipeline import __version__
-    from pipeline.tag import (
-        BASE_MODEL,
-        BLANK_MODEL,
-        RULES_NAME,
-        SYNTAX_MODEL,
-        base_model_path,
-        rules_fingerprint,
-        syntax_model_path,
-    )
+    """(name, version) of the tagging pipeline without loading it (``pipeline.tag.tagger_identity`` owns it)."""
+    from pipeline.tag import tagger_identity as identity
 
-    # keep in step with load_tagger's identity (tests/test_runner.py compares the two)
-    if model == BLANK_MODEL:
-        return RULES_NAME, f"{__version__}+rules.{rules_fingerprint()}"
-    if model == BASE_MODEL:
-        path: Path = base_model_path()
-        if not (path / "config.cfg").exists():
-            return RULES_NAME, f"{__version__}+rules.{rules_fingerprint()}"
-        version = str(json.loads((path / "meta.json").read_text(encoding="utf-8")).get("version", "0.0.0"))
-        syntax = syntax_model_path()
-        if (syntax / "config.cfg").exists():
-            syntax_meta = json.loads((syntax / "meta.json").read_text(encoding="utf-8"))
-            version += f"+{SYNTAX_MODEL}.{syntax_meta.get('version', '0.0.0')}"
-        return BASE_MODEL, f"{version}+rules.{rules_fingerprint()}"
-    return None
+    return identity(model)
