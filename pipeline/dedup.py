@@ -6,26 +6,24 @@ with URL, publisher and date. Identity never loses a distinct story: pages that 
 homepage canonical, a fixed og:url in a template) but not their text are separate records.
 Signatures are kept in the store so the index survives across runs.
 
-Signatures are made in the extraction workers by :func:`minhash_signature`: datasketch's ``affine32`` MinHash
-computed with numpy alone, because importing datasketch loads scipy (0.7 s per process, more than the
-signatures of a thousand pages cost). ``tests/test_dedup.py`` checks the values equal datasketch's own; the
-index (``MinHashLSH``) in the writing process is datasketch's.
+Signatures and the index are datasketch's (``MinHash`` with its default ``affine32`` scheme, ``MinHashLSH``)
+computed with numpy alone: importing datasketch loads scipy (0.7-0.9 CPU-s per process, in every extraction
+worker and again in the writer, more than the signatures of a thousand pages cost). ``tests/test_dedup.py``
+checks the hash values, the bands chosen and the query results against datasketch itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from pipeline.records import Article, Copy
 from pipeline.store import Store
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 Placement = Literal["accepted", "duplicate", "original"]
 
@@ -44,15 +42,6 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     if len(words) < size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def minhash(text: str, num_perm: int) -> MinHash:
-    """datasketch's own MinHash of the text (the writing process; workers use :func:`minhash_signature`)."""
-    from datasketch import MinHash
-
-    signature = MinHash(num_perm=num_perm)
-    signature.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return signature
 
 
 # datasketch's default MinHash: SHA-1 (first 4 bytes, little-endian) of each shingle, pre-mixed with the 32-bit
@@ -91,9 +80,21 @@ def minhash_values(text: str, num_perm: int) -> np.ndarray:
     return result
 
 
+@dataclass(frozen=True)
+class MinHash:
+    """A MinHash signature: its hash values and the scheme that made them (datasketch's names)."""
+
+    hashvalues: np.ndarray
+    scheme: str = MINHASH_SCHEME
+
+
+def minhash(text: str, num_perm: int) -> MinHash:
+    return MinHash(minhash_values(text, num_perm))
+
+
 def minhash_signature(text: str, num_perm: int) -> tuple[bytes, str]:
-    """(hash values as stored, scheme) of the text, without importing datasketch (what the workers send)."""
-    return bytes(minhash_values(text, num_perm).astype(np.uint64).tobytes()), MINHASH_SCHEME
+    """(hash values as stored, scheme) of the text: what the workers send."""
+    return signature_bytes(minhash(text, num_perm)), MINHASH_SCHEME
 
 
 def signature_bytes(signature: MinHash) -> bytes:
@@ -102,10 +103,75 @@ def signature_bytes(signature: MinHash) -> bytes:
 
 
 def signature_from_bytes(blob: bytes, num_perm: int, scheme: str) -> MinHash:
-    from datasketch import MinHash
-
     hashvalues = np.frombuffer(blob, dtype=np.uint64)
-    return MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme)
+    if len(hashvalues) != num_perm:
+        raise ValueError(f"a signature of {len(hashvalues)} hash values, not {num_perm}")
+    return MinHash(hashvalues, scheme)
+
+
+@lru_cache(maxsize=8)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising the false positive plus false negative probability (equal weights), the first
+    such pair in datasketch's order, as ``MinHashLSH`` chooses them."""
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
+    bands, rows = pairs[:, :1], pairs[:, 1:]
+    # Gauss-Legendre on [0, t] and [t, 1]: exact for these polynomials (degree bands * rows <= num_perm)
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    low = (nodes + 1) * threshold / 2
+    high = threshold + (nodes + 1) * (1 - threshold) / 2
+    errors = np.empty(len(pairs))
+    for start in range(0, len(pairs), 1024):  # bounded memory for a large num_perm
+        b, r = bands[start : start + 1024], rows[start : start + 1024]
+        false_positive = ((1 - (1 - low**r) ** b) @ weights) * threshold / 2
+        false_negative = (((1 - high**r) ** b) @ weights) * (1 - threshold) / 2
+        errors[start : start + 1024] = 0.5 * false_positive + 0.5 * false_negative
+    best = int(np.argmin(errors))  # the first of equal minima
+    return int(pairs[best, 0]), int(pairs[best, 1])
+
+
+class BandIndex:
+    """datasketch's ``MinHashLSH`` (in memory): the signature cut into bands of rows; a query finds every key
+    that shares a whole band with it."""
+
+    def __init__(self, threshold: float, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.bands, self.rows = lsh_params(threshold, num_perm)
+        self.tables: list[dict[bytes, set[str]]] = [{} for _ in range(self.bands)]
+        self.keys: dict[str, list[bytes]] = {}
+        self.scheme: str | None = None
+
+    def _bands(self, signature: MinHash) -> list[bytes]:
+        if len(signature.hashvalues) != self.num_perm:
+            raise ValueError(f"a signature of {len(signature.hashvalues)} hash values, not {self.num_perm}")
+        if self.scheme is None:
+            self.scheme = signature.scheme
+        elif signature.scheme != self.scheme:  # values of two schemes cannot be compared
+            raise ValueError(f"MinHash scheme {signature.scheme!r} does not match the index's {self.scheme!r}")
+        values = signature.hashvalues.astype(np.uint64)
+        return [values[i * self.rows : (i + 1) * self.rows].tobytes() for i in range(self.bands)]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def insert(self, key: str, signature: MinHash) -> None:
+        if key in self.keys:
+            raise ValueError(f"{key} is in the index already")
+        bands = self._bands(signature)
+        self.keys[key] = bands
+        for table, band in zip(self.tables, bands, strict=True):
+            table.setdefault(band, set()).add(key)
+
+    def query(self, signature: MinHash) -> set[str]:
+        found: set[str] = set()
+        for table, band in zip(self.tables, self._bands(signature), strict=True):
+            found.update(table.get(band, ()))
+        return found
+
+    def remove(self, key: str) -> None:
+        for table, band in zip(self.tables, self.keys.pop(key), strict=True):
+            table[band].discard(key)
+            if not table[band]:
+                del table[band]
 
 
 class NearDuplicateIndex:
@@ -115,9 +181,7 @@ class NearDuplicateIndex:
         self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.lsh = BandIndex(threshold, num_perm)
         for article_id, scheme, blob in store.minhash_signatures(num_perm):
             self.lsh.insert(article_id, signature_from_bytes(blob, num_perm, scheme))
 
