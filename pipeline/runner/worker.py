@@ -75,7 +75,15 @@ def _fork(
     read_fd, write_fd = spares[number]
     if read_fd < 0:
         return None
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or processes left: the runner sees that worker's pipe close while it starts
+        pid = -1
+    if pid < 0:
+        os.close(read_fd)
+        os.close(write_fd)
+        spares[number] = (-1, -1)
+        return None
     if pid == 0:  # the middle process: forks the worker and exits, so init reaps the worker, not this process
         try:
             if os.fork() != 0:
@@ -93,7 +101,8 @@ def _fork(
             return Connection(read_fd, writable=False), Connection(write_fd, readable=False)
         except BaseException:
             os._exit(1)
-    os.waitpid(pid, 0)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
     os.close(read_fd)
     os.close(write_fd)
     spares[number] = (-1, -1)
