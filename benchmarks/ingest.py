@@ -12,7 +12,8 @@
    and without, local backend with 2 workers; and the Ray backend with 2 workers on the same input.
 4. ``survnews --help``: median wall time of 5 starts.
 
-The machine is shared: the 1-minute load average before and after each command is reported with it.
+The machine is shared: the 1-minute load average before and after each command is reported with it, and so is
+the CPU time of the command's whole process tree (forked workers included), the steadier measure under load.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -37,15 +39,43 @@ PYTHON = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
+def _become_subreaper() -> bool:
+    """Orphaned descendants (survnews's forked workers) become this process's children, so their CPU time is
+    counted with the command's (Linux ``prctl(PR_SET_CHILD_SUBREAPER)``); False where that is not available."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+SUBREAPER = _become_subreaper()
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
 def timed(args: list[str], cwd: Path) -> dict[str, Any]:
+    """Wall time and CPU time (the command's whole process tree) of one command; the load around it."""
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    _reap_all()  # the workers end once the command has gone
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2) if SUBREAPER else None,
         "load_before": round(load, 2),
         "load_after": round(os.getloadavg()[0], 2),
         "stdout": done.stdout.strip()[-300:],
@@ -80,13 +110,19 @@ def ingest_benchmark(work: Path) -> dict[str, Any]:
     }  # fmt: skip
     for name, args in runs.items():
         out[name] = timed(args, work)
-        print(name, out[name]["seconds"], "s", file=sys.stderr)
+        print(name, out[name]["seconds"], "s", out[name]["cpu_seconds"], "CPU-s", file=sys.stderr)
     s = {k: out[k]["seconds"] for k in runs}
     out["ratios"] = {
         "w1_speed_vs_bare_loop": round(s["bare_loop"] / s["survnews_w1"], 3),
         "w2_speed_vs_trafilatura_cli_parallel_2": round(s["trafilatura_cli_p2"] / s["survnews_w2"], 3),
         "w2_speed_vs_w1": round(s["survnews_w1"] / s["survnews_w2"], 3),
     }
+    if SUBREAPER:
+        cpu = {k: out[k]["cpu_seconds"] for k in runs}
+        out["cpu_ratios"] = {  # CPU time of the bare loop (or the CLI) over survnews's: above 1, survnews needs less
+            "bare_loop_vs_w1": round(cpu["bare_loop"] / cpu["survnews_w1"], 3),
+            "trafilatura_cli_parallel_2_vs_w2": round(cpu["trafilatura_cli_p2"] / cpu["survnews_w2"], 3),
+        }
     out["texts_identical_to_extract_html"] = _texts_identical(work / "w2.sqlite", pages)
     return out
 

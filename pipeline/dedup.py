@@ -5,16 +5,22 @@ names as its original publisher, else the earliest date), and every copy goes in
 with URL, publisher and date. Identity never loses a distinct story: pages that share a canonical URL (a
 homepage canonical, a fixed og:url in a template) but not their text are separate records.
 Signatures are kept in the store so the index survives across runs.
+
+Signatures and the index are datasketch's (``MinHash`` with its default ``affine32`` scheme, ``MinHashLSH``)
+computed with numpy alone: importing datasketch loads scipy (0.7-0.9 CPU-s per process, in every extraction
+worker and again in the writer, more than the signatures of a thousand pages cost). ``tests/test_dedup.py``
+checks the hash values, the bands chosen and the query results against datasketch itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Protocol
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipeline.records import Article, Copy
 from pipeline.store import Store
@@ -38,10 +44,57 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+# datasketch's default MinHash: SHA-1 (first 4 bytes, little-endian) of each shingle, pre-mixed with the 32-bit
+# MurmurHash3 finalizer, then the affine permutations a * h + b mod 2^32 drawn from RandomState(seed 1).
+MINHASH_SCHEME = "affine32"
+MINHASH_SEED = 1
+_SHINGLES_PER_CHUNK = 2048  # bounds the (shingles x permutations) array of a very long text
+_U32 = np.uint32
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    generator = np.random.RandomState(MINHASH_SEED)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=_U32) * _U32(2) + _U32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=_U32)
+    return a, b
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    values = values ^ (values >> _U32(16))
+    values = values * _U32(0x85EBCA6B)
+    values = values ^ (values >> _U32(13))
+    values = values * _U32(0xC2B2AE35)
+    return values ^ (values >> _U32(16))
+
+
+def minhash_values(text: str, num_perm: int) -> np.ndarray:
+    """The MinHash hash values (uint32) of the text's word shingles, as datasketch's ``MinHash`` makes them."""
+    a, b = _permutations(num_perm)
+    result = np.full(num_perm, np.iinfo(_U32).max, dtype=_U32)
+    items = [s.encode("utf-8") for s in shingles(text)]
+    for start in range(0, len(items), _SHINGLES_PER_CHUNK):
+        digests = b"".join(hashlib.sha1(item).digest()[:4] for item in items[start : start + _SHINGLES_PER_CHUNK])
+        hashed = _fmix32(np.frombuffer(digests, dtype="<u4").astype(_U32)).reshape(-1, 1)
+        np.minimum(result, (hashed * a + b).min(axis=0), out=result)
+    return result
+
+
+@dataclass(frozen=True)
+class MinHash:
+    """A MinHash signature: its hash values and the scheme that made them (datasketch's names)."""
+
+    hashvalues: np.ndarray
+    scheme: str = MINHASH_SCHEME
+
+
 def minhash(text: str, num_perm: int) -> MinHash:
-    signature = MinHash(num_perm=num_perm)
-    signature.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return signature
+    return MinHash(minhash_values(text, num_perm))
+
+
+def minhash_signature(text: str, num_perm: int) -> tuple[bytes, str]:
+    """(hash values as stored, scheme) of the text: what the workers send."""
+    return signature_bytes(minhash(text, num_perm)), MINHASH_SCHEME
 
 
 def signature_bytes(signature: MinHash) -> bytes:
@@ -51,7 +104,74 @@ def signature_bytes(signature: MinHash) -> bytes:
 
 def signature_from_bytes(blob: bytes, num_perm: int, scheme: str) -> MinHash:
     hashvalues = np.frombuffer(blob, dtype=np.uint64)
-    return MinHash(num_perm=num_perm, hashvalues=hashvalues, scheme=scheme)
+    if len(hashvalues) != num_perm:
+        raise ValueError(f"a signature of {len(hashvalues)} hash values, not {num_perm}")
+    return MinHash(hashvalues, scheme)
+
+
+@lru_cache(maxsize=8)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising the false positive plus false negative probability (equal weights), the first
+    such pair in datasketch's order, as ``MinHashLSH`` chooses them."""
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
+    bands, rows = pairs[:, :1], pairs[:, 1:]
+    # Gauss-Legendre on [0, t] and [t, 1]: exact for these polynomials (degree bands * rows <= num_perm)
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    low = (nodes + 1) * threshold / 2
+    high = threshold + (nodes + 1) * (1 - threshold) / 2
+    errors = np.empty(len(pairs))
+    for start in range(0, len(pairs), 1024):  # bounded memory for a large num_perm
+        b, r = bands[start : start + 1024], rows[start : start + 1024]
+        false_positive = ((1 - (1 - low**r) ** b) @ weights) * threshold / 2
+        false_negative = (((1 - high**r) ** b) @ weights) * (1 - threshold) / 2
+        errors[start : start + 1024] = 0.5 * false_positive + 0.5 * false_negative
+    best = int(np.argmin(errors))  # the first of equal minima
+    return int(pairs[best, 0]), int(pairs[best, 1])
+
+
+class BandIndex:
+    """datasketch's ``MinHashLSH`` (in memory): the signature cut into bands of rows; a query finds every key
+    that shares a whole band with it."""
+
+    def __init__(self, threshold: float, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.bands, self.rows = lsh_params(threshold, num_perm)
+        self.tables: list[dict[bytes, set[str]]] = [{} for _ in range(self.bands)]
+        self.keys: dict[str, list[bytes]] = {}
+        self.scheme: str | None = None
+
+    def _bands(self, signature: MinHash) -> list[bytes]:
+        if len(signature.hashvalues) != self.num_perm:
+            raise ValueError(f"a signature of {len(signature.hashvalues)} hash values, not {self.num_perm}")
+        if self.scheme is None:
+            self.scheme = signature.scheme
+        elif signature.scheme != self.scheme:  # values of two schemes cannot be compared
+            raise ValueError(f"MinHash scheme {signature.scheme!r} does not match the index's {self.scheme!r}")
+        values = signature.hashvalues.astype(np.uint64)
+        return [values[i * self.rows : (i + 1) * self.rows].tobytes() for i in range(self.bands)]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def insert(self, key: str, signature: MinHash) -> None:
+        if key in self.keys:
+            raise ValueError(f"{key} is in the index already")
+        bands = self._bands(signature)
+        self.keys[key] = bands
+        for table, band in zip(self.tables, bands, strict=True):
+            table.setdefault(band, set()).add(key)
+
+    def query(self, signature: MinHash) -> set[str]:
+        found: set[str] = set()
+        for table, band in zip(self.tables, self._bands(signature), strict=True):
+            found.update(table.get(band, ()))
+        return found
+
+    def remove(self, key: str) -> None:
+        for table, band in zip(self.tables, self.keys.pop(key), strict=True):
+            table[band].discard(key)
+            if not table[band]:
+                del table[band]
 
 
 class NearDuplicateIndex:
@@ -61,7 +181,7 @@ class NearDuplicateIndex:
         self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.lsh = BandIndex(threshold, num_perm)
         for article_id, scheme, blob in store.minhash_signatures(num_perm):
             self.lsh.insert(article_id, signature_from_bytes(blob, num_perm, scheme))
 

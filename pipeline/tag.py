@@ -10,6 +10,7 @@ the sentences events can come from); then ``survnews_canonical`` (entity ids) an
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,41 @@ def add_syntax(nlp: Language, path: Path | None = None) -> bool:
     return True
 
 
+def _project_base(model: str) -> tuple[str, str] | None:
+    """(base name, base version) of the project's own pipelines ("blank", "survnews_base"), from their files
+    (``meta.json`` of the base and of the syntax pipeline it gets); None for any other pipeline.
+
+    The one place that says what a project pipeline is called: ``load_tagger`` records it in ``nlp.meta`` and
+    ``tagger_identity`` returns it without loading spaCy's pipeline, so the two cannot drift apart.
+    """
+    if model == BLANK_MODEL:
+        return RULES_NAME, __version__
+    if model != BASE_MODEL:
+        return None
+    path = base_model_path()
+    if not (path / "config.cfg").exists():
+        return RULES_NAME, __version__
+    version = str(_meta(path).get("version", "0.0.0"))
+    if (syntax_model_path() / "config.cfg").exists():  # add_syntax's own condition: it adds the parser
+        version += f"+{SYNTAX_MODEL}.{_meta(syntax_model_path()).get('version', '0.0.0')}"
+    return BASE_MODEL, version
+
+
+def _meta(path: Path) -> dict[str, object]:
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def tagger_identity(model: str) -> tuple[str, str] | None:
+    """(name, version) ``pipeline_identity`` gives for ``load_tagger(model)``, read from the files without
+    loading the pipeline, for the project's own models; None for an installed pipeline (only loading it tells)."""
+    base = _project_base(model)
+    return None if base is None else (base[0], f"{base[1]}+rules.{rules_fingerprint()}")
+
+
 def load_tagger(model: str = BASE_MODEL) -> Language:
     """The tagging pipeline for ``model``: "survnews_base", "blank", or an installed spaCy pipeline name or path.
 
@@ -82,17 +118,17 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     """
     base_name: str
     with_syntax = False  # survnews_base gets the survnews_syntax parser; other pipelines keep their own, if any
-    if model == BLANK_MODEL:
-        nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
-    elif model == BASE_MODEL:
-        path = base_model_path()
-        if (path / "config.cfg").exists():
-            nlp = _load(str(path), model)
-            base_name, base_version = BASE_MODEL, str(nlp.meta.get("version", "0.0.0"))
-            with_syntax = True
+    project = _project_base(model)
+    if project is not None:
+        base_name, base_version = project
+        if base_name == RULES_NAME:
+            if model == BASE_MODEL:
+                path = base_model_path()
+                log.warning("trained base pipeline not found at %s; tagging with rules only (no NER)", path)
+            nlp = spacy.blank("en")
         else:
-            log.warning("trained base pipeline not found at %s; tagging with rules only (no NER)", path)
-            nlp, base_name, base_version = spacy.blank("en"), RULES_NAME, __version__
+            nlp = _load(str(base_model_path()), model)
+            with_syntax = True
     else:
         nlp = _load(model, model)
         meta_name = str(nlp.meta.get("name", "pipeline"))
@@ -109,8 +145,8 @@ def load_tagger(model: str = BASE_MODEL) -> Language:
     for name in DOMAIN_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)
-    if with_syntax and "parser" not in nlp.pipe_names and SYNTAX_COMPONENT not in nlp.pipe_names and add_syntax(nlp):
-        base_version += "+" + SYNTAX_MODEL + "." + str(nlp.meta["survnews_syntax"]["version"])
+    if with_syntax and "parser" not in nlp.pipe_names and SYNTAX_COMPONENT not in nlp.pipe_names:
+        add_syntax(nlp)  # its version is in base_version already (_project_base)
     for name in FACT_COMPONENTS:
         if name not in nlp.pipe_names:
             nlp.add_pipe(name)

@@ -2,11 +2,13 @@
 
 Each worker is a fresh interpreter (``subprocess``, not ``multiprocessing``: spawn re-imports the caller's
 ``__main__``, fork from a threaded process can deadlock) that loads its models once and keeps them for later
-batches. This process sends batches (at most ``INFLIGHT`` per worker), receives every outcome as soon as it is
-done, and hands them to the sink steps strictly in input order while the workers go on. The runner is also the
-time limit: a worker silent for longer than the pipeline's ``item_timeout_s`` on one item is killed, the item is
-rejected (``timeout``), and the rest of its batches go to a fresh worker; a worker that dies on an item (a crash
-in C, out of memory) costs that item alone.
+batches. With N workers only the first starts cold: once it has set the pipeline's steps up (imports, models) it
+forks the others (``worker.py``), which share its loaded modules and models instead of each loading its own, so
+a second worker costs a fork, not a second start-up. This process sends batches (at most ``INFLIGHT`` per
+worker), receives every outcome as soon as it is done, and hands them to the sink steps strictly in input order
+while the workers go on. The runner is also the time limit: a worker silent for longer than the pipeline's
+``item_timeout_s`` on one item is killed, the item is rejected (``timeout``), and the rest of its batches go to a
+fresh worker; a worker that dies on an item (a crash in C, out of memory) costs that item alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -39,6 +42,49 @@ WARM_UP = -1  # id of the empty batch that makes a worker set its steps up ahead
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+class _ForkedProcess:
+    """A worker forked by the first worker (not this process's child): known by the pid it reports."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None  # set by the worker's hello
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self.pid is not None and not _pid_running(self.pid):
+            self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.pid is not None and self.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.pid is None:
+            return None  # never started: it ends on its own when it finds its pipe closed
+        deadline = time.monotonic() + (timeout if timeout is not None else START_TIMEOUT_S)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"survnews worker {self.pid}", timeout or 0.0)
+            time.sleep(0.01)
+        return self.returncode
+
+
+def _pid_running(pid: int) -> bool:
+    """Whether the process runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
 @dataclass
 class _Batch:
     batch_id: int
@@ -49,7 +95,7 @@ class _Batch:
 
 @dataclass
 class _Worker:
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | _ForkedProcess
     send_conn: Connection
     receive: Connection
     # the step lists the worker holds, oldest first, mirroring its own eviction (worker.KEPT_PIPELINES)
@@ -108,29 +154,52 @@ class _Worker:
             conn.close()
 
 
-def _start_worker() -> _Worker:
+def _start_worker(forks: int = 0) -> tuple[_Worker, list[_Worker]]:
+    """A worker started cold, and ``forks`` workers it can fork later (their pipes made here, ends passed on)."""
     to_child_r, to_child_w = os.pipe()
     from_child_r, from_child_w = os.pipe()
+    spares = [(os.pipe(), os.pipe()) for _ in range(forks)]  # (to the fork, from the fork)
+    spare_ends = [(to_fork[0], from_fork[1]) for to_fork, from_fork in spares]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     for name in THREAD_VARIABLES:  # N workers on N cores: one thread each, or BLAS oversubscribes the cores
         env.setdefault(name, "1")
-    code = f"from pipeline.runner.worker import main; main({to_child_r}, {from_child_w})"
+    code = f"from pipeline.runner.worker import main; main({to_child_r}, {from_child_w}, {spare_ends!r})"
+    passed = (to_child_r, from_child_w, *(fd for pair in spare_ends for fd in pair))
     try:
         process = subprocess.Popen(
             [sys.executable, "-c", code],
-            pass_fds=(to_child_r, from_child_w),
+            pass_fds=passed,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             env=env,
             close_fds=True,
         )
     finally:
-        os.close(to_child_r)
-        os.close(from_child_w)
+        for fd in passed:
+            os.close(fd)
     worker = _Worker(process, Connection(to_child_w, readable=False), Connection(from_child_r, writable=False))
     worker.last_heard = time.monotonic()
-    return worker
+    forked = []
+    for to_fork, from_fork in spares:
+        send, receive = Connection(to_fork[1], readable=False), Connection(from_fork[0], writable=False)
+        fork = _Worker(_ForkedProcess(), send, receive)
+        fork.last_heard = worker.last_heard
+        forked.append(fork)
+    return worker, forked
+
+
+def _start_workers(n: int, key: str, blob: bytes) -> list[_Worker]:
+    """``n`` workers for a pipeline: one started cold sets the steps up, then forks the others."""
+    first, forks = _start_worker(n - 1)
+    first.install(key, blob)
+    first.send(("batch", key, WARM_UP, []))
+    first.assigned.append(_Batch(WARM_UP, [], []))
+    first.ready = False
+    for number, fork in enumerate(forks):
+        first.send(("fork", number))  # after the set-up above: the fork holds the steps ready
+        fork.pipelines = list(first.pipelines)
+    return [first, *forks]
 
 
 class _Pool:
@@ -140,17 +209,20 @@ class _Pool:
         self.workers: list[_Worker] = []
         self.owner = os.getpid()
 
-    def take(self, n: int) -> list[_Worker]:
+    def take(self, n: int, steps: tuple[str, bytes] | None = None) -> list[_Worker]:
+        """``n`` workers; ``steps`` (key, pickled steps): when none is running, start one and fork the rest."""
         if self.owner != os.getpid():  # a forked child must not talk to its parent's workers
             self.workers, self.owner = [], os.getpid()
         self.workers = [w for w in self.workers if w.alive()]
+        if not self.workers and n > 1 and steps is not None:
+            self.workers = _start_workers(n, *steps)
         while len(self.workers) < n:
-            self.workers.append(_start_worker())
+            self.workers.append(_start_worker()[0])
         return self.workers[:n]
 
     def replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        fresh = _start_worker()
+        fresh = _start_worker()[0]
         self.workers[self.workers.index(worker)] = fresh
         return fresh
 
@@ -181,7 +253,9 @@ class LocalRunner(Runner):
         """Start the workers and set the pipeline's steps up (imports, models) while this process does something
         else, e.g. reads the inputs; the next :meth:`run` of the same pipeline finds them ready."""
         key, blob = self._steps_blob(pipeline)
-        for worker in _POOL.take(self.workers):
+        for worker in _POOL.take(self.workers, (key, blob)):
+            if key in worker.pipelines and any(b.batch_id == WARM_UP for b in worker.assigned):
+                continue  # getting ready already
             worker.install(key, blob)
             if not worker.assigned:
                 worker.last_heard, worker.ready = time.monotonic(), False
@@ -197,6 +271,7 @@ class LocalRunner(Runner):
         exhausted = False
         workers: list[_Worker] = []
         next_id = [10**9]  # ids of re-sent remainders, apart from the source's
+        sinks_ready = False
 
         def assign(worker: _Worker) -> bool:
             nonlocal exhausted
@@ -237,6 +312,8 @@ class LocalRunner(Runner):
             worker.last_heard = time.monotonic()
             kind = message[0]
             if kind == "hello":
+                if isinstance(worker.process, _ForkedProcess):
+                    worker.process.pid = message[1]
                 return
             head = worker.assigned[0]
             if kind == "ready":
@@ -254,13 +331,17 @@ class LocalRunner(Runner):
                 raise message[2]
 
         try:
-            workers = _POOL.take(self.workers)
+            workers = _POOL.take(self.workers, (key, blob))
             while True:
                 limit = AHEAD_BATCHES * pipeline.batch_size * len(workers)
                 for depth in range(1, INFLIGHT + 1):  # round-robin: every worker gets a batch before any gets two
                     for worker in workers:
                         if len(worker.assigned) < depth and len(results) < limit:
                             assign(worker)
+                if not sinks_ready:  # set the sink steps up (the dedup index) while the first batches are worked on
+                    for step in pipeline.sink_steps:
+                        step.ensure_setup()
+                    sinks_ready = True
                 busy = [w for w in workers if w.assigned]
                 if exhausted and not retry and all(b.batch_id == WARM_UP for w in busy for b in w.assigned):
                     break  # done; a warm-up still running is no reason to wait (the next run handles its replies)

@@ -4,10 +4,13 @@ Protocol (pickled messages over two pipes): the parent sends ``("steps", key, bl
 ``("batch", key, batch_id, records)``; the worker answers ``("ready", batch_id)`` when the steps are set up,
 ``("item", batch_id, index, outcome)`` for every record as soon as it is done, and ``("done", batch_id, stats)``.
 ``None`` or a closed pipe ends the worker. Models are loaded once per pipeline and kept for the next batches.
+``("fork", n)`` (the first worker only, after its steps are set up): fork worker ``n`` on the n-th pair of
+spare pipe ends it was started with; the fork keeps the set-up steps and says ``("hello", pid)`` on its pipe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -21,7 +24,7 @@ from pipeline.runner.step import Step, run_chain
 KEPT_PIPELINES = 2  # set-up step lists kept per worker (each may hold a spaCy pipeline)
 
 
-def main(read_fd: int, write_fd: int) -> None:
+def main(read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = None) -> None:
     # The parent handles Ctrl-C and ends its workers; a worker must not die first with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
@@ -37,6 +40,12 @@ def main(read_fd: int, write_fd: int) -> None:
             return
         if message is None:
             return
+        if message[0] == "fork":
+            forked = _fork(spares or [], message[1], receive, send)
+            if forked is not None:  # this is the new worker now
+                receive, send = forked
+                send.send(("hello", os.getpid()))
+            continue
         if message[0] == "steps":
             _, key, blob = message
             pipelines[key] = pickle.loads(blob)  # the parent sends a key only when it is not held (its mirror)
@@ -57,6 +66,47 @@ def main(read_fd: int, write_fd: int) -> None:
         for index, outcome in enumerate(run_chain(steps, records)):
             send.send(("item", batch_id, index, outcome))
         send.send(("done", batch_id, [step.take_stats() for step in steps]))
+
+
+def _fork(
+    spares: list[tuple[int, int]], number: int, receive: Connection, send: Connection
+) -> tuple[Connection, Connection] | None:
+    """Fork a worker on the ``number``-th spare pipe ends: its connections in the new worker, None here."""
+    read_fd, write_fd = spares[number]
+    if read_fd < 0:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or processes left: the runner sees that worker's pipe close while it starts
+        pid = -1
+    if pid < 0:
+        os.close(read_fd)
+        os.close(write_fd)
+        spares[number] = (-1, -1)
+        return None
+    if pid == 0:  # the middle process: forks the worker and exits, so init reaps the worker, not this process
+        try:
+            if os.fork() != 0:
+                os._exit(0)
+            # the new worker: only its own pipe ends stay open, or a dead worker's pipe would never report EOF
+            receive.close()
+            send.close()
+            for index, pair in enumerate(spares):
+                if index != number:
+                    for fd in pair:
+                        if fd >= 0:
+                            with contextlib.suppress(OSError):
+                                os.close(fd)
+            spares.clear()
+            return Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+        except BaseException:
+            os._exit(1)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    os.close(read_fd)
+    os.close(write_fd)
+    spares[number] = (-1, -1)
+    return None
 
 
 def _picklable(exc: BaseException) -> BaseException:

@@ -216,7 +216,14 @@ class ExtractStep(Step):
         self.timeout_s = timeout_s
 
     def setup(self) -> None:
-        import trafilatura  # noqa: F401  (warm import: the first page's time limit is for the page)
+        # What every page needs, loaded before the first page (whose time limit is for the page alone) and, on
+        # the local runner, before the worker is forked for the other workers (they share it)
+        import htmldate  # noqa: F401
+        import trafilatura.metadata  # noqa: F401
+
+        from pipeline.language import detect_language
+
+        detect_language("warm up the language model with a sentence long enough to classify")
 
     def process(self, record: PageRecord) -> Outcome:
         if record.kind == "text":
@@ -293,12 +300,11 @@ class SignatureStep(Step):
         self.num_perm = num_perm
 
     def process(self, record: PageRecord) -> Outcome:
-        from pipeline.dedup import minhash, normalized_text_hash, signature_bytes
+        from pipeline.dedup import minhash_signature, normalized_text_hash
 
         assert record.extracted is not None
         record.text_hash = normalized_text_hash(record.extracted.text)
-        signature = minhash(record.extracted.text, self.num_perm)
-        record.signature, record.scheme = signature_bytes(signature), str(signature.scheme)
+        record.signature, record.scheme = minhash_signature(record.extracted.text, self.num_perm)
         return record
 
 

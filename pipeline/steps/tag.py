@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline.records import Entity, Event
@@ -14,6 +12,7 @@ from pipeline.runner.step import Outcome, Record, Reject, Step
 from pipeline.store import Store
 
 TAG_COMMIT_ROWS = 64  # tags are committed in small batches so a killed run keeps its work
+TAG_SEND_BATCH = 8  # at most this many texts per batch sent to a worker
 
 
 @dataclass
@@ -135,7 +134,9 @@ def tag_pipeline(store: Store, model: str, batch_size: int, tagger: str, provena
         "tag",
         map_steps=[TagStep(model, batch_size)],
         sink_steps=[WriteTagsStep(store, tagger, provenance)],
-        batch_size=batch_size,  # texts per batch sent to a worker (nlp.pipe runs over each)
+        # texts per batch sent to a worker (nlp.pipe runs over each): a few, so that N workers finish together
+        # (with 32-text batches 181 articles made 6 batches, and one worker's last batch ran on alone)
+        batch_size=min(batch_size, TAG_SEND_BATCH),
         item_timeout_s=None,
         timeout_stage="tag",
     )
@@ -149,30 +150,7 @@ def tag_records(store: Store, ids: list[str]) -> Iterator[TagRecord]:
 
 
 def tagger_identity(model: str) -> tuple[str, str] | None:
-    """(name, version) of the tagging pipeline, read without loading spaCy where the model is the project's own
-    (or rules only); None when only loading it can tell."""
-    from pipeline import __version__
-    from pipeline.tag import (
-        BASE_MODEL,
-        BLANK_MODEL,
-        RULES_NAME,
-        SYNTAX_MODEL,
-        base_model_path,
-        rules_fingerprint,
-        syntax_model_path,
-    )
+    """(name, version) of the tagging pipeline without loading it (``pipeline.tag.tagger_identity`` owns it)."""
+    from pipeline.tag import tagger_identity as identity
 
-    # keep in step with load_tagger's identity (tests/test_runner.py compares the two)
-    if model == BLANK_MODEL:
-        return RULES_NAME, f"{__version__}+rules.{rules_fingerprint()}"
-    if model == BASE_MODEL:
-        path: Path = base_model_path()
-        if not (path / "config.cfg").exists():
-            return RULES_NAME, f"{__version__}+rules.{rules_fingerprint()}"
-        version = str(json.loads((path / "meta.json").read_text(encoding="utf-8")).get("version", "0.0.0"))
-        syntax = syntax_model_path()
-        if (syntax / "config.cfg").exists():
-            syntax_meta = json.loads((syntax / "meta.json").read_text(encoding="utf-8"))
-            version += f"+{SYNTAX_MODEL}.{syntax_meta.get('version', '0.0.0')}"
-        return BASE_MODEL, f"{version}+rules.{rules_fingerprint()}"
-    return None
+    return identity(model)
