@@ -54,6 +54,10 @@ POSS = ["poss", "nmod:poss"]
 ACL = ["acl"]
 RELCL = ["relcl", "acl:relcl"]
 CONJ = {"conj"}
+ADVERBIAL = {"advcl"}
+INHERITING = {"conj", "xcomp", *ADVERBIAL}  # clauses that share the governing verb's subject
+AFFILIATION = {"at", "of", "for", "with", "from"}  # "a researcher at X", "director of X"
+FINITE_AUX = {"is", "are", "was", "were", "has", "have", "had", "will", "would", "does", "did", "can", "could"}
 APPOS = {"appos"}
 # Roles of direct dependents of a trigger, by label.
 DIRECT_ROLES: dict[str, list[str]] = {
@@ -132,6 +136,8 @@ class Lexicon:
     generic_actors: dict[str, str] = field(default_factory=dict)
     exposure_cues: list[str] = field(default_factory=list)
     exposure_actor_types: set[str] = field(default_factory=set)
+    speech_verbs: set[str] = field(default_factory=set)
+    spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
     all_preps: set[str] = field(default_factory=set)
 
@@ -186,6 +192,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     supplier_preps = set(data.get("supplier_preps", []))
     all_preps |= supplier_preps
     exposure = data.get("exposure", {})
+    speaker = data.get("spokesperson", {})
     return Lexicon(
         triggers=triggers,
         negation=set(data.get("negation", [])),
@@ -201,6 +208,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
         generic_actors=dict(data.get("generic_actors", {})),
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
+        speech_verbs={f for v in speaker.get("verbs", []) for f in inflections(v, extra.get(v, []))},
+        spokesperson_types=set(speaker.get("actor_types", [])),
         exposure_actor_types=set(exposure.get("actor_types", [])),
         possessive=dict(data.get("possessive", {})),
         all_preps=all_preps,
@@ -268,7 +277,7 @@ class EventExtractor:
             return doc
         lex = self.lexicon
         companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
-        ctx = _Context(doc, spans, companies, lex.topic_anaphora)
+        ctx = _Context(doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora)
         sents = list(doc.sents)
         if self._parse_anaphoric(ctx, sents):
             sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
@@ -280,6 +289,7 @@ class EventExtractor:
         else:
             found = self._window_events(ctx, sents)
         found.extend(self._exposure_events(ctx))
+        found.extend(self._spokesperson_events(ctx, found))
         found.extend(self._possessive_events(ctx))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
@@ -502,15 +512,30 @@ class EventExtractor:
 
     @staticmethod
     def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
-        """'bought and deployed X', 'plans to buy X', 'began using X': the subject of the governing verb."""
+        """'bought and deployed X', 'plans to buy X', 'began using X', 'voted to ban X', 'hacked phones using X':
+        the subject of the governing verb (a clause of purpose or manner has no subject of its own).
+
+        A coordinated verb with its own finite auxiliary ("has encouraged forces to adopt X and is funding Y") is a
+        clause of the sentence's subject even when the parse hung it on the infinitive: it climbs on to the nearest
+        verb with a subject."""
         node = trigger
         for _ in range(3):
-            if node.dep_ not in {"conj", "xcomp"} or node.head is node:
+            if node.dep_ not in INHERITING or node.head is node:
                 break
+            if node.dep_ in ADVERBIAL and any(c.dep_ == "mark" and c.lower_ not in {"to", "by"} for c in node.children):
+                break  # "after the council banned it", "because it uses X": a clause of its own
             node = node.head
             subjects = [c for c in node.children if c.dep_ in SUBJ]
             if subjects:
                 return subjects
+        finite = trigger.dep_ == "conj" and any(
+            c.dep_ in {"aux", "aux:pass"} and c.lower_ in FINITE_AUX for c in trigger.children
+        )
+        if finite:
+            for ancestor in list(trigger.ancestors)[:5]:
+                subjects = [c for c in ancestor.children if c.dep_ in SUBJ and c.i < trigger.i]
+                if ancestor.pos_ in {"VERB", "AUX"} and subjects:
+                    return subjects
         return []
 
     # ------------------------------------------------------------------ modality
@@ -589,6 +614,74 @@ class EventExtractor:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
                     events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
         return events
+
+    # ------------------------------------------------------------------ rights groups that speak
+
+    def _spokesperson_events(self, ctx: _Context, found: list[Event]) -> list[Event]:
+        """'Big Brother Watch, the civil liberties group that ..., said the case showed ...', '"...," said Privacy
+        International': a civil-society group speaking in the article opposes the technology of its events so far
+        (the most frequent event object before it). Read off the words, so a sentence the parser skipped counts:
+        the group right before the speech verb (past an apposition between commas) or right after it."""
+        lex = self.lexicon
+        if not lex.speech_verbs or not lex.spokesperson_types:
+            return []
+        doc = ctx.doc
+        opposing = {(e.actor_id, e.start) for e in found if e.relation == "opposes"}
+        events: list[Event] = []
+        for span in ctx.spans:
+            if span.label_ != "ACTOR":
+                continue
+            if span._.actor_type not in lex.spokesperson_types and not (
+                span._.actor_type == "person" and self._speaks_for_group(ctx, span)
+            ):
+                continue
+            verb = self._speech_verb_of(ctx, span)
+            if verb is None:
+                continue
+            technology = ctx._topic_technology(verb) or ctx.main_technology(verb.sent.end)
+            if technology is None:
+                continue
+            actor = ctx.ref(span)
+            sent_start = verb.sent.start_char + len(verb.sent.text) - len(verb.sent.text.lstrip())
+            if (actor.entity_id, sent_start) in opposing:
+                continue
+            negated = any(c.dep_ == "neg" for c in verb.children) or doc[verb.i - 1].lower_ in lex.negation
+            events.append(ctx.event("opposes", actor, technology, verb, "rule:spokesperson", negated, False, 0.6))
+        return events
+
+    def _speaks_for_group(self, ctx: _Context, person: Span) -> bool:
+        """'said Chen Yu, a researcher at Chinese Human Rights Defenders': a person introduced as one of a rights
+        group (an apposition right after the name, the group after a preposition, no verb between)."""
+        doc = ctx.doc
+        i = person.end
+        if i >= person.sent.end or doc[i].text != ",":
+            return False
+        for j in range(i + 1, min(person.sent.end, i + 10)):
+            other = ctx.entity_at(j)
+            if other is not None and other.label_ == "ACTOR":
+                return other._.actor_type in self.lexicon.spokesperson_types and doc[j - 1].lower_ in AFFILIATION
+            if doc[j].pos_ in {"VERB", "AUX"} or doc[j].text in {",", ";", "."}:
+                return False
+        return False
+
+    def _speech_verb_of(self, ctx: _Context, span: Span) -> Token | None:
+        """The speech verb of a speaker: 'X said', 'X, the group that ..., said' (no other actor between the
+        commas), 'said X'."""
+        doc, verbs = ctx.doc, self.lexicon.speech_verbs
+        sent = span.sent
+        if span.start > sent.start and doc[span.start - 1].lower_ in verbs:
+            return doc[span.start - 1]
+        i = span.end
+        if i < sent.end and doc[i].lower_ in verbs:
+            return doc[i]
+        if i < sent.end and doc[i].text == ",":
+            for j in range(i + 1, min(sent.end - 1, i + 30)):
+                other = ctx.entity_at(j)
+                if other is not None and other.label_ == "ACTOR":
+                    return None
+                if doc[j].text == "," and doc[j + 1].lower_ in verbs:
+                    return doc[j + 1]
+        return None
 
     # ------------------------------------------------------------------ possessives
 
@@ -745,11 +838,17 @@ class _Context:
     """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
 
     def __init__(
-        self, doc: Doc, spans: list[Span], companies: Iterable[str] = (), topic_anaphora: Iterable[str] = ()
+        self,
+        doc: Doc,
+        spans: list[Span],
+        companies: Iterable[str] = (),
+        topic_anaphora: Iterable[str] = (),
+        technology_nouns: Iterable[str] = (),
     ) -> None:
         self.doc = doc
         self.companies = set(companies)
         self.topic_anaphora = set(topic_anaphora)
+        self.technology_nouns = set(technology_nouns)
         self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
@@ -1002,6 +1101,28 @@ class _Context:
             hedged=hedged,
             score=score,
         )
+
+    def main_technology(self, end: int) -> _Ref | None:
+        """The technology the article names most before token ``end`` (two mentions at least; the first on a tie):
+        what a speaker is talking about when no event came before."""
+        counts: dict[str, int] = {}
+        named: dict[str, Span] = {}  # key -> its plainest mention ("health code" before "health code app")
+        for span in self.spans:
+            if span.start >= end:
+                break
+            if span.label_ == "TECHNOLOGY":
+                # "health code app", "health code system" and "health code" are one technology here
+                words = (span._.canonical or span.text).lower().split()
+                if len(words) > 1 and words[-1] in self.technology_nouns:
+                    words = words[:-1]
+                key = " ".join(words)
+                counts[key] = counts.get(key, 0) + 1
+                if key not in named or len(span) < len(named[key]):
+                    named[key] = span
+        if not counts or max(counts.values()) < 2:
+            return None
+        best = max(counts.values())
+        return self.ref(min((named[k] for k, n in counts.items() if n == best), key=lambda s: s.start))
 
     def _location(self, sent: Span, trigger: Token) -> _Ref | None:
         """The place of the event: a LOCATION the trigger governs ("deployed ... in Croydon", "Police in Moscow
