@@ -137,6 +137,7 @@ class Lexicon:
     exposure_cues: list[str] = field(default_factory=list)
     exposure_actor_types: set[str] = field(default_factory=set)
     speech_verbs: set[str] = field(default_factory=set)
+    comparison: set[str] = field(default_factory=set)
     spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
     all_preps: set[str] = field(default_factory=set)
@@ -210,6 +211,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
         speech_verbs={f for v in speaker.get("verbs", []) for f in inflections(v, extra.get(v, []))},
         spokesperson_types=set(speaker.get("actor_types", [])),
+        comparison={f for v in data.get("comparison_verbs", []) for f in inflections(v, extra.get(v, []))},
         exposure_actor_types=set(exposure.get("actor_types", [])),
         possessive=dict(data.get("possessive", {})),
         all_preps=all_preps,
@@ -277,7 +279,7 @@ class EventExtractor:
             return doc
         lex = self.lexicon
         companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
-        ctx = _Context(doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora)
+        ctx = _Context(doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora, lex.comparison)
         sents = list(doc.sents)
         if self._parse_anaphoric(ctx, sents):
             sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
@@ -598,7 +600,11 @@ class EventExtractor:
             ]
             if not actors:
                 continue
-            technologies = [(s, s.root) for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            technologies = [
+                (s, s.root)
+                for s in spans
+                if s.label_ == "TECHNOLOGY" and s.start_char < first_cue and not ctx.compared(s)
+            ]
             # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes;
             # "police deployed devices that ..., according to X" (the devices named after): the same.
             for token in sent:
@@ -675,9 +681,12 @@ class EventExtractor:
         if i < sent.end and doc[i].lower_ in verbs:
             return doc[i]
         if i < sent.end and doc[i].text == ",":
+            # an apposition that opens with a determiner describes the speaker ("X, a rights group that challenged
+            # the trial before the Council of State, said"): other actors in it are not speakers
+            described = i + 1 < sent.end and doc[i + 1].lower_ in {"a", "an", "the", "its"}
             for j in range(i + 1, min(sent.end - 1, i + 30)):
                 other = ctx.entity_at(j)
-                if other is not None and other.label_ == "ACTOR":
+                if other is not None and other.label_ == "ACTOR" and not described:
                     return None
                 if doc[j].text == "," and doc[j + 1].lower_ in verbs:
                     return doc[j + 1]
@@ -844,11 +853,13 @@ class _Context:
         companies: Iterable[str] = (),
         topic_anaphora: Iterable[str] = (),
         technology_nouns: Iterable[str] = (),
+        comparison: Iterable[str] = (),
     ) -> None:
         self.doc = doc
         self.companies = set(companies)
         self.topic_anaphora = set(topic_anaphora)
         self.technology_nouns = set(technology_nouns)
+        self.comparison = set(comparison)
         self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
@@ -892,6 +903,12 @@ class _Context:
             span._.country,
         )
 
+    def compared(self, span: Span) -> bool:
+        """'devices that mimic mobile phone towers': a technology named only as what something imitates."""
+        sent_start = span.sent.start
+        before = [t.lower_ for t in self.doc[max(sent_start, span.start - 3) : span.start]]
+        return any(word in self.comparison for word in before)
+
     def entities_for(
         self,
         tokens: list[Token],
@@ -911,6 +928,8 @@ class _Context:
                 span = self._antecedent_entity(token, labels, anaphora)
                 if span is None and "TECHNOLOGY" in labels:
                     span = self._cataphor(token)
+            if span is not None and span.label_ == "TECHNOLOGY" and self.compared(span):
+                span = None
             ref = self.ref(span) if span is not None else None
             if ref is None and token.lower_ in self.topic_anaphora and "TECHNOLOGY" in labels and _determined(token):
                 ref = self._topic_technology(token)
