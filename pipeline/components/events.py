@@ -106,6 +106,7 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+PASSIVE_SUBJECT_GAP = 4  # "the spyware, called Predator, was developed by": tokens between the object and the verb
 CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
 _NAMING_WORDS = {",", "(", "-", "–", "known", "as", "called", "also", "such", "like", "named", "dubbed", "or"}
 
@@ -279,7 +280,9 @@ class EventExtractor:
             return doc
         lex = self.lexicon
         companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
-        ctx = _Context(doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora, lex.comparison)
+        ctx = _Context(
+            doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora, lex.comparison
+        )
         sents = list(doc.sents)
         if self._parse_anaphoric(ctx, sents):
             sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
@@ -414,13 +417,24 @@ class EventExtractor:
                         relation = "opposes"  # "called for a ban on facial recognition"
         elif (
             found.get("passsubj")
-            or (found.get("agent") and not found.get("subj"))
+            or (found.get("agent") and not found.get("subj") and _participle(trigger))
             or (found.get("acl_head") and not trigger.lower_.endswith("ing"))
         ):
             construction = "passive"
             actor_tokens = found.get("agent")
             object_tokens = found.get("passsubj") or found.get("acl_head")
             object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not object_tokens and any(c.dep_ in {"auxpass", "aux:pass"} for c in trigger.children):
+                # "said the spyware, called Predator, was developed by X" parsed with the subject elsewhere: the
+                # technology just before the passive verb (same clause, a few words back) is what it was done to
+                preceding = [
+                    s
+                    for s in ctx.in_sentence(trigger.sent)
+                    if s.end <= trigger.i and trigger.i - s.end <= PASSIVE_SUBJECT_GAP
+                ]
+                nearest = _nearest(preceding, spec.objects, last=True)
+                if nearest is not None:
+                    object_tokens, construction = [nearest.root], "passive+adjacent"
             if not actor_tokens and found.get("acl_head") and relation in USER_RELATIONS:
                 actor_tokens = self._clause_user(ctx, trigger)
             if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
@@ -806,6 +820,29 @@ def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
     return None
 
 
+def _names_place_of(place: Span, noun: Token) -> bool:
+    """'Moscow police', 'police in Moscow', 'the authorities of Kenya': the place a generic actor belongs to —
+    not 'police over Monterrey' or 'police at the station' (where it acts)."""
+    root, belonging = place.root, {"in", "of", "from"}
+    if root.dep_ == "pobj":  # ClearNLP: police -prep-> in -pobj-> Moscow
+        return root.head.head == noun and root.head.lower_ in belonging
+    if root.head != noun:
+        return False
+    if root.dep_ in {"compound", "amod", "poss", "nmod:poss"}:
+        return True
+    return any(c.dep_ == "case" and c.lower_ in belonging for c in root.children)
+
+
+def _participle(token: Token) -> bool:
+    """'made by', 'was developed by' — not 'to ban the use of X by agencies' (a 'by' phrase of an infinitive is
+    no agent of it). Without a tag, a past-participle ending."""
+    if any(c.dep_ in {"auxpass", "aux:pass"} for c in token.children):
+        return True
+    if token.tag_:
+        return token.tag_ == "VBN" or "Part" in token.morph.to_dict().get("VerbForm", "")
+    return token.lower_.endswith(("ed", "en", "de", "ld", "lt", "ght", "wn"))
+
+
 def _determined(token: Token) -> bool:
     """'the system', 'these devices', 'similar systems' (a determiner child; without a parse, a word before)."""
     left = list(token.children) if token.dep_ else list(token.doc[max(token.sent.start, token.i - 2) : token.i])
@@ -966,7 +1003,7 @@ class _Context:
         if self.by_token.get(token.i) is not None:
             return None
         place = self._phrase_entity(token, ("LOCATION",), places=True)
-        if place is None:
+        if place is None or not _names_place_of(place, token):
             return None
         name = f"{place._.canonical or place.text} {token.lower_}"
         return _Ref(f"actor:{slug(name)}", name, "ACTOR", actor_type, None, place._.country)
