@@ -57,6 +57,7 @@ CONJ = {"conj"}
 ADVERBIAL = {"advcl"}
 INHERITING = {"conj", "xcomp", *ADVERBIAL}  # clauses that share the governing verb's subject
 AFFILIATION = {"at", "of", "for", "with", "from"}  # "a researcher at X", "director of X"
+ORDERED_RELATIONS = {"uses", "supplies", "acquires"}  # what an order to stop or a bar from forbids
 FINITE_AUX = {"is", "are", "was", "were", "has", "have", "had", "will", "would", "does", "did", "can", "could"}
 APPOS = {"appos"}
 # Roles of direct dependents of a trigger, by label.
@@ -138,6 +139,7 @@ class Lexicon:
     exposure_cues: list[str] = field(default_factory=list)
     exposure_actor_types: set[str] = field(default_factory=set)
     speech_verbs: set[str] = field(default_factory=set)
+    order_verbs: set[str] = field(default_factory=set)
     comparison: set[str] = field(default_factory=set)
     spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
@@ -211,6 +213,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         generic_actors=dict(data.get("generic_actors", {})),
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
         speech_verbs={f for v in speaker.get("verbs", []) for f in inflections(v, extra.get(v, []))},
+        order_verbs={f for v in data.get("order_verbs", []) for f in inflections(v, extra.get(v, []))},
         spokesperson_types=set(speaker.get("actor_types", [])),
         comparison={f for v in data.get("comparison_verbs", []) for f in inflections(v, extra.get(v, []))},
         exposure_actor_types=set(exposure.get("actor_types", [])),
@@ -286,16 +289,17 @@ class EventExtractor:
         sents = list(doc.sents)
         if self._parse_anaphoric(ctx, sents):
             sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
+        # possessives first: "sued the company" looks up what the company supplies ("Clearview AI's app")
+        found = self._possessive_events(ctx)
         if doc.has_annotation("DEP"):
             # A sentence the parser did not see (a partial parse) gets the window rules.
             unparsed = [s for s in sents if not any(t.dep_ for t in s)]
-            found = self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)])
+            found.extend(self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)]))
             found.extend(self._window_events(ctx, unparsed))
         else:
-            found = self._window_events(ctx, sents)
+            found.extend(self._window_events(ctx, sents))
         found.extend(self._exposure_events(ctx))
         found.extend(self._spokesperson_events(ctx, found))
-        found.extend(self._possessive_events(ctx))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
@@ -461,7 +465,23 @@ class EventExtractor:
         if not object_tokens:
             return
         objects = ctx.entities_for(_with_conjuncts(object_tokens), spec.objects, self.lexicon.technology_anaphora)
+        if not objects and relation == "opposes":
+            # "sued the company", "criticised NSO Group": opposing a vendor is opposing what it supplies here
+            vendors = ctx.entities_for(_with_conjuncts(object_tokens), ("ACTOR",), self.lexicon.actor_anaphora)
+            objects = [t for v in vendors if v.actor_type == "company" for t in ctx.supplied.get(v.entity_id, [])]
+            construction += "+vendor" if objects else ""
         negated, hedged = self._negated(trigger), self._hedged(trigger)
+        if relation == "acquires" and trigger.lower_ in self.lexicon.order_verbs and _commands(trigger):
+            return  # "ordered Serco to stop ...": a command, not a purchase
+        if objects and relation in ORDERED_RELATIONS:
+            # "ordered the city to stop using X", "barred police from using X": the one who orders restricts X
+            # (and the use is the ordered one's, denied: no event of it here)
+            rulers = self._ruler_of(ctx, trigger)
+            for ruler in rulers:
+                for obj in objects:
+                    yield ctx.event("restricts", ruler, obj, trigger, "dep:order", False, hedged, SCORES["dep"])
+            if rulers:
+                return
         if relation == "acquires" and spec.kind == "verb" and objects:
             # "leased from Flock Safety", "bought Pegasus from NSO Group": the seller supplies it.
             supplier_tokens = [t for p in sorted(self.lexicon.supplier_preps) for t in found.get("prep", p)]
@@ -482,6 +502,27 @@ class EventExtractor:
                 if actor.entity_id == obj.entity_id:
                     continue
                 yield ctx.event(relation, actor, obj, trigger, f"dep:{construction}", negated, hedged, SCORES["dep"])
+
+    def _ruler_of(self, ctx: _Context, trigger: Token) -> list[_Ref]:
+        """Who forbids the trigger: 'X ordered Y to stop using Z' (an order verb over a stopping verb over the
+        trigger) or 'X barred Y from using Z' (a restricting verb over 'from' + the trigger)."""
+        lex = self.lexicon
+        head = trigger.head
+        if head is trigger:
+            return []
+        rulers: list[Token] = []
+        from_clause = any(c.lower_ == "from" and c.dep_ in {"mark", "case", "prep"} for c in trigger.children) or (
+            trigger.dep_ == "pcomp" and head.lower_ == "from"
+        )
+        if from_clause:
+            verb = head.head if head.lower_ == "from" else head
+            if any(t.relation == "restricts" for t in lex.triggers.get(verb.lower_, [])):
+                rulers = [c for c in verb.children if c.dep_ in SUBJ]
+        elif head.lower_ in lex.negating_verbs and head.dep_ in {"xcomp", "ccomp"} and head.head is not head:
+            order = head.head
+            if order.lower_ in lex.order_verbs:
+                rulers = [c for c in order.children if c.dep_ in SUBJ]
+        return ctx.entities_for(rulers, ("ACTOR",), lex.actor_anaphora) if rulers else []
 
     @staticmethod
     def _antecedent(token: Token, trigger: Token) -> Token:
@@ -538,7 +579,9 @@ class EventExtractor:
         for _ in range(3):
             if node.dep_ not in INHERITING or node.head is node:
                 break
-            if node.dep_ in ADVERBIAL and any(c.dep_ == "mark" and c.lower_ not in {"to", "by"} for c in node.children):
+            if node.dep_ in ADVERBIAL and any(
+                c.dep_ in {"mark", "case"} and c.lower_ not in {"to", "by"} for c in node.children
+            ):
                 break  # "after the council banned it", "because it uses X": a clause of its own
             node = node.head
             subjects = [c for c in node.children if c.dep_ in SUBJ]
@@ -833,6 +876,11 @@ def _names_place_of(place: Span, noun: Token) -> bool:
     return any(c.dep_ == "case" and c.lower_ in belonging for c in root.children)
 
 
+def _commands(verb: Token) -> bool:
+    """'ordered the city to stop', 'told police to delete': the verb governs an infinitive clause."""
+    return any(c.dep_ in {"xcomp", "ccomp"} and any(m.lower_ == "to" for m in c.children) for c in verb.children)
+
+
 def _participle(token: Token) -> bool:
     """'made by', 'was developed by' — not 'to ban the use of X by agencies' (a 'by' phrase of an infinitive is
     no agent of it). Without a tag, a past-participle ending."""
@@ -898,6 +946,7 @@ class _Context:
         self.technology_nouns = set(technology_nouns)
         self.comparison = set(comparison)
         self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
+        self.supplied: dict[str, list[_Ref]] = {}  # supplier entity_id -> technologies it supplies (events so far)
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
         self._main_country: str | None
@@ -1131,7 +1180,10 @@ class _Context:
         hedged: bool,
         score: float,
     ) -> Event:
-        self.event_objects.append((trigger.i, obj))
+        if source != "rule:possessive":  # "Tencent's WeChat" names an app in passing: not what the article is about
+            self.event_objects.append((trigger.i, obj))
+        if relation == "supplies" and obj not in self.supplied.setdefault(actor.entity_id, []):
+            self.supplied[actor.entity_id].append(obj)
         sent = trigger.sent
         location = self._location(sent, trigger)
         raw = sent.text
