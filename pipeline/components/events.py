@@ -447,6 +447,11 @@ class EventExtractor:
         else:
             construction = "active"
             actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
+            # "hacked the phones of journalists using Pegasus": the gerund hung on a noun that names no actor is
+            # the manner of the clause's verb, whose agency uses it
+            bare_head = found.get("acl_head") and not found.get("subj") and relation in USER_RELATIONS
+            if bare_head and not ctx.entities_for(found.get("acl_head"), ("ACTOR",), {}):
+                actor_tokens = self._clause_subject_agency(ctx, trigger)
             if not actor_tokens:
                 actor_tokens = self._inherited_subject(trigger, all_args)
             # "Clearview AI, which built ..., sells X" parsed with the verb coordinated to the name
@@ -563,6 +568,24 @@ class EventExtractor:
                         return [subject]
                 return []
             if node.dep_ not in {"nmod", "compound"} or node.head is node:
+                return []
+            node = node.head
+        return []
+
+    @staticmethod
+    def _clause_subject_agency(ctx: _Context, trigger: Token) -> list[Token]:
+        """The agency subject of the verb whose object holds the noun the trigger modifies (three steps up)."""
+        node = trigger.head
+        for _ in range(3):
+            if node.head is node:
+                return []
+            if node.dep_ in OBJ:
+                subjects = [c for c in node.head.children if c.dep_ in SUBJ]
+                spans = [ctx.entity_at(c.i) for c in subjects]
+                if any(s is not None and s.label_ == "ACTOR" and s._.actor_type in USER_TYPES for s in spans):
+                    return subjects
+                return []
+            if node.dep_ not in {"nmod", "compound", "obl"}:
                 return []
             node = node.head
         return []
