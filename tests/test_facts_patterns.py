@@ -182,3 +182,38 @@ def test_containment_scores_a_longer_predicted_span_as_the_gold_technology() -> 
     assert (hit.tp, hit.fp, hit.fn) == (1, 0, 0)
     miss = score_events([gold], [[event("mobile phone towers")]]).relations["ALL"]
     assert (miss.tp, miss.fp, miss.fn) == (0, 1, 1)
+
+
+# ---------------------------------------------------------------- instruments, spending, contracts
+
+
+def test_a_targeting_verbs_instrument_is_used(nlp: Language) -> None:
+    found = triples(nlp, "The Ministry of Interior tracked Amnesty International with spyware.")
+    assert ("Ministry of Interior", "targets", "Amnesty International") in found
+    assert ("Ministry of Interior", "uses", "spyware") in found
+    helped = by_relation(nlp, "Police in Nairobi tracked protesters with the help of IMSI catchers.", "uses")
+    assert helped == {("Nairobi police", "IMSI catchers")}
+
+
+def test_spending_on_a_technology_acquires_it_even_when_on_hangs_on_the_amount(nlp: Language) -> None:
+    text = "The Australian Federal Police spent $2 million on phone extraction tools."
+    assert ("Australian Federal Police", "phone extraction tools") in by_relation(nlp, text, "acquires")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Home Office signed a contract with Palantir for facial recognition software.",
+        "The Home Office awarded a contract to Palantir for facial recognition software.",
+    ],
+)
+def test_a_contract_makes_a_buyer_and_a_supplier(nlp: Language, text: str) -> None:
+    found = triples(nlp, text)
+    assert ("Home Office", "acquires", "facial recognition software") in found
+    assert ("Palantir", "supplies", "facial recognition software") in found
+
+
+def test_a_contract_without_a_technology_or_one_denied_makes_no_fact(nlp: Language) -> None:
+    assert triples(nlp, "The Home Office signed a contract with Palantir last year.") == set()
+    denied = "The Home Office did not sign a contract with Palantir for facial recognition software."
+    assert not any(e.relation == "acquires" for e in events(nlp, denied))

@@ -107,6 +107,7 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+CONTRACT_WINDOW = 14  # how far after a contract noun its technology may come
 PASSIVE_SUBJECT_GAP = 4  # "the spyware, called Predator, was developed by": tokens between the object and the verb
 CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
 _NAMING_WORDS = {",", "(", "-", "–", "known", "as", "called", "also", "such", "like", "named", "dubbed", "or"}
@@ -140,6 +141,8 @@ class Lexicon:
     exposure_actor_types: set[str] = field(default_factory=set)
     speech_verbs: set[str] = field(default_factory=set)
     order_verbs: set[str] = field(default_factory=set)
+    instrument_preps: set[str] = field(default_factory=set)
+    contract: dict[str, list[str]] = field(default_factory=dict)
     comparison: set[str] = field(default_factory=set)
     spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
@@ -195,6 +198,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     anaphora = data.get("anaphora", {})
     supplier_preps = set(data.get("supplier_preps", []))
     all_preps |= supplier_preps
+    instrument_preps = set(data.get("instrument_preps", []))
+    all_preps |= instrument_preps
     exposure = data.get("exposure", {})
     speaker = data.get("spokesperson", {})
     return Lexicon(
@@ -214,6 +219,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
         speech_verbs={f for v in speaker.get("verbs", []) for f in inflections(v, extra.get(v, []))},
         order_verbs={f for v in data.get("order_verbs", []) for f in inflections(v, extra.get(v, []))},
+        instrument_preps=instrument_preps,
+        contract={k: [str(w).lower() for w in v] for k, v in data.get("contract", {}).items()},
         spokesperson_types=set(speaker.get("actor_types", [])),
         comparison={f for v in data.get("comparison_verbs", []) for f in inflections(v, extra.get(v, []))},
         exposure_actor_types=set(exposure.get("actor_types", [])),
@@ -299,6 +306,7 @@ class EventExtractor:
         else:
             found.extend(self._window_events(ctx, sents))
         found.extend(self._exposure_events(ctx))
+        found.extend(self._contract_events(ctx))
         found.extend(self._spokesperson_events(ctx, found))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
@@ -459,6 +467,9 @@ class EventExtractor:
             if not actor_tokens and head is not None and head.label_ == "ACTOR":
                 actor_tokens = [trigger.head]
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
+            if spec.preps and not object_tokens:
+                # "spent $2m on X" parsed with "on X" under the amount: the phrase of the verb's object
+                object_tokens = [c for o in found.get("obj") for c in o.children for p in spec.preps if _has_case(c, p)]
             # A name right next to the verb is its argument even when the parse attached it wrongly
             # ("Palantir/compound sells", "may have bought spyware/xcomp").
             if not actor_tokens and (before := ctx.adjacent(trigger, ("ACTOR",), before=True)) is not None:
@@ -493,12 +504,22 @@ class EventExtractor:
             for supplier in ctx.entities_for(_with_conjuncts(supplier_tokens), ("ACTOR",), self.lexicon.actor_anaphora):
                 for obj in objects:
                     yield ctx.event("supplies", supplier, obj, trigger, "dep:supplier", negated, hedged, SCORES["dep"])
-        if not actor_tokens or not objects:
+        if not actor_tokens:
             return
         actors = ctx.entities_for(
             _with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora, self.lexicon.generic_actors
         )
         if not actors:
+            return
+        if relation == "targets" and spec.kind == "verb":
+            # "tracked protesters with IMSI catchers", "with the help of spyware": the instrument is used (whoever
+            # the target is: "protesters" names no entity)
+            instrument_tokens = [t for p in sorted(self.lexicon.instrument_preps) for t in found.get("prep", p)]
+            tools = ctx.entities_for(instrument_tokens, ("TECHNOLOGY",), self.lexicon.technology_anaphora)
+            for actor in actors:
+                for tool in tools:
+                    yield ctx.event("uses", actor, tool, trigger, "dep:instrument", negated, hedged, SCORES["dep"])
+        if not objects:
             return
         if relation == "uses" and self._intended(trigger):
             relation = "acquires"  # "announced it will deploy", "plans to use"
@@ -699,6 +720,75 @@ class EventExtractor:
                 for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
                     events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
+        return events
+
+    # ------------------------------------------------------------------ contracts
+
+    def _contract_events(self, ctx: _Context) -> list[Event]:
+        """'The Home Office signed a contract with Palantir for facial recognition software', 'NEC won a deal from
+        the city council to supply face recognition cameras': the agency acquires the technology, the company
+        supplies it. Read off the words around the contract noun (these sentences are often misparsed): the
+        technology after an object cue within a few words, the company right after 'with'/'to' (or the company
+        that wins or signs it), the buyer an agency before the noun (or after 'from'/'by')."""
+        spec = self.lexicon.contract
+        nouns = set(spec.get("nouns", []))
+        if not nouns:
+            return []
+        doc, events = ctx.doc, []
+        party_preps, cues = set(spec.get("party_preps", [])), set(spec.get("object_cues", []))
+        winning, buyer_preps = set(spec.get("winning_verbs", [])), set(spec.get("buyer_preps", []))
+        for token in doc:
+            if token.lower_ not in nouns or ctx.entity_at(token.i) is not None:
+                continue
+            sent = token.sent
+            spans = ctx.in_sentence(sent)
+            after = [s for s in spans if s.start > token.i and s.start - token.i <= CONTRACT_WINDOW]
+            technology = next(
+                (
+                    s
+                    for s in after
+                    if s.label_ == "TECHNOLOGY"
+                    and any(t.lower_ in cues for t in doc[token.i + 1 : s.start])
+                    and not ctx.compared(s)
+                ),
+                None,
+            )
+            if technology is None:
+                continue
+            actors = [s for s in spans if s.label_ == "ACTOR" and s.end <= technology.start]
+            supplier = next(
+                (
+                    s
+                    for s in actors
+                    if s.start > token.i
+                    and s._.actor_type == "company"
+                    and doc[token.i + 1].lower_ in party_preps
+                    and s.start - token.i <= 3
+                ),
+                None,
+            )
+            before = [s for s in actors if s.end <= token.i]
+            if supplier is None and before and before[-1]._.actor_type == "company":
+                gap = {t.lower_ for t in doc[before[-1].end : token.i]}
+                supplier = before[-1] if gap & winning else None
+            buyer = next((s for s in reversed(before) if s._.actor_type in USER_TYPES), None)
+            if buyer is None:
+                buyer = next(
+                    (
+                        s
+                        for s in actors
+                        if s.start > token.i and s._.actor_type in USER_TYPES and doc[s.start - 1].lower_ in buyer_preps
+                    ),
+                    None,
+                )
+            negated = any(t.lower_ in self.lexicon.negation for t in doc[max(sent.start, token.i - 4) : token.i])
+            hedged = any(t.lower_ in self.lexicon.hedging for t in doc[sent.start : token.i])
+            obj = ctx.ref(technology)
+            for party, relation in ((buyer, "acquires"), (supplier, "supplies")):
+                if party is not None:
+                    events.append(
+                        ctx.event(relation, ctx.ref(party), obj, token, "rule:contract", negated, hedged, 0.6)
+                    )
         return events
 
     # ------------------------------------------------------------------ rights groups that speak
