@@ -217,3 +217,23 @@ def test_a_contract_without_a_technology_or_one_denied_makes_no_fact(nlp: Langua
     assert triples(nlp, "The Home Office signed a contract with Palantir last year.") == set()
     denied = "The Home Office did not sign a contract with Palantir for facial recognition software."
     assert not any(e.relation == "acquires" for e in events(nlp, denied))
+
+
+# ---------------------------------------------------------------- companies named by what they make
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Israeli spyware maker NSO Group denied the claims.",
+        "NSO Group, an Israeli spyware vendor, denied the claims.",
+    ],
+)
+def test_a_company_described_by_a_technology_supplies_it(nlp: Language, text: str) -> None:
+    found = [e for e in events(nlp, text) if e.relation == "supplies"]
+    assert [(e.actor, e.object, e.source) for e in found] == [("NSO Group", "spyware", "rule:descriptor")]
+
+
+def test_a_rights_group_described_by_a_technology_supplies_nothing(nlp: Language) -> None:
+    text = "Amnesty International, a spyware research group, published the findings."
+    assert by_relation(nlp, text, "supplies") == set()

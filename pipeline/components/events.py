@@ -307,6 +307,7 @@ class EventExtractor:
             found.extend(self._window_events(ctx, sents))
         found.extend(self._exposure_events(ctx))
         found.extend(self._contract_events(ctx))
+        found.extend(self._descriptor_events(ctx))
         found.extend(self._spokesperson_events(ctx, found))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
@@ -720,6 +721,40 @@ class EventExtractor:
                 for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
                     events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
+        return events
+
+    # ------------------------------------------------------------------ companies named by what they make
+
+    def _descriptor_events(self, ctx: _Context) -> list[Event]:
+        """'the spyware maker NSO Group', 'facial recognition company Clearview AI', 'Clearview AI, a facial
+        recognition company': a company described by a technology supplies it (the noun after the technology is
+        one of the lexicon's company words; up to two words between, such as a nationality, in the apposition)."""
+        doc, events = ctx.doc, []
+        spans = ctx.spans
+        for i, tech in enumerate(spans):
+            if tech.label_ != "TECHNOLOGY" or tech.end >= len(doc) or doc[tech.end].lower_ not in ctx.companies:
+                continue
+            noun = doc[tech.end]
+            company: Span | None = None
+            following = spans[i + 1] if i + 1 < len(spans) else None
+            gap = doc[noun.i + 1 : following.start] if following is not None else None
+            if following is not None and gap is not None and len(gap) <= 1 and all(t.text == "," for t in gap):
+                company = following  # "the spyware maker NSO Group"
+            j = i - 1
+            while j >= 0 and spans[j].label_ == "LOCATION":  # "a US ... company": a nationality in between
+                j -= 1
+            preceding = spans[j] if j >= 0 else None
+            if company is None and preceding is not None:
+                words = [t.lower_ for t in doc[preceding.end : tech.start]]
+                if words[:1] == [","] and 2 <= len(words) <= 5 and words[1] in {"a", "an", "the"}:
+                    company = preceding  # "Clearview AI, a US facial recognition company"
+            if company is None or company.label_ != "ACTOR" or company._.actor_type != "company":
+                continue
+            if company.sent != tech.sent:
+                continue
+            events.append(
+                ctx.event("supplies", ctx.ref(company), ctx.ref(tech), noun, "rule:descriptor", False, False, 0.6)
+            )
         return events
 
     # ------------------------------------------------------------------ contracts
