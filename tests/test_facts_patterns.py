@@ -237,3 +237,17 @@ def test_a_company_described_by_a_technology_supplies_it(nlp: Language, text: st
 def test_a_rights_group_described_by_a_technology_supplies_nothing(nlp: Language) -> None:
     text = "Amnesty International, a spyware research group, published the findings."
     assert by_relation(nlp, text, "supplies") == set()
+
+
+# ---------------------------------------------------------------- rulings
+
+
+def test_an_authority_ruling_a_technology_unlawful_restricts_it(nlp: Language) -> None:
+    text = "The Court of Appeal ruled that the use of facial recognition by South Wales Police was unlawful."
+    assert ("Court of Appeal", "facial recognition") in by_relation(nlp, text, "restricts")
+    cleared = "The Court of Appeal ruled that the use of facial recognition by South Wales Police was not unlawful."
+    assert by_relation(nlp, cleared, "restricts") == set()  # negated
+
+
+def test_a_rights_group_finding_a_technology_illegal_restricts_nothing(nlp: Language) -> None:
+    assert by_relation(nlp, "Amnesty International found that the spyware was illegal.", "restricts") == set()

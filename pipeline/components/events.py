@@ -107,6 +107,7 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+RULING_WINDOW = 25  # tokens from the ruling verb to the word of illegality
 CONTRACT_WINDOW = 14  # how far after a contract noun its technology may come
 PASSIVE_SUBJECT_GAP = 4  # "the spyware, called Predator, was developed by": tokens between the object and the verb
 CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
@@ -143,6 +144,9 @@ class Lexicon:
     order_verbs: set[str] = field(default_factory=set)
     instrument_preps: set[str] = field(default_factory=set)
     contract: dict[str, list[str]] = field(default_factory=dict)
+    ruling_verbs: set[str] = field(default_factory=set)
+    unlawful: set[str] = field(default_factory=set)
+    ruling_types: set[str] = field(default_factory=set)
     comparison: set[str] = field(default_factory=set)
     spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
@@ -202,6 +206,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     all_preps |= instrument_preps
     exposure = data.get("exposure", {})
     speaker = data.get("spokesperson", {})
+    ruling = data.get("ruling", {})
     return Lexicon(
         triggers=triggers,
         negation=set(data.get("negation", [])),
@@ -221,6 +226,9 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         order_verbs={f for v in data.get("order_verbs", []) for f in inflections(v, extra.get(v, []))},
         instrument_preps=instrument_preps,
         contract={k: [str(w).lower() for w in v] for k, v in data.get("contract", {}).items()},
+        ruling_verbs={f for v in ruling.get("verbs", []) for f in inflections(v, extra.get(v, []))},
+        unlawful=set(ruling.get("unlawful", [])),
+        ruling_types=set(ruling.get("actor_types", [])),
         spokesperson_types=set(speaker.get("actor_types", [])),
         comparison={f for v in data.get("comparison_verbs", []) for f in inflections(v, extra.get(v, []))},
         exposure_actor_types=set(exposure.get("actor_types", [])),
@@ -308,6 +316,7 @@ class EventExtractor:
         found.extend(self._exposure_events(ctx))
         found.extend(self._contract_events(ctx))
         found.extend(self._descriptor_events(ctx))
+        found.extend(self._ruling_events(ctx))
         found.extend(self._spokesperson_events(ctx, found))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
@@ -721,6 +730,36 @@ class EventExtractor:
                 for tech, at in technologies:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
                     events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
+        return events
+
+    # ------------------------------------------------------------------ rulings
+
+    def _ruling_events(self, ctx: _Context) -> list[Event]:
+        """'The Court of Appeal ruled that the use of facial recognition by the police was unlawful', 'the regulator
+        found that X's database breached privacy law': the authority restricts the technologies named between its
+        ruling verb and the word of illegality (same sentence; the authority is the actor right before the verb)."""
+        lex = self.lexicon
+        if not lex.ruling_verbs or not lex.unlawful:
+            return []
+        doc, events = ctx.doc, []
+        for sent in doc.sents:
+            words = [t.lower_ for t in sent]
+            if not lex.unlawful.intersection(words) or not lex.ruling_verbs.intersection(words):
+                continue
+            spans = ctx.in_sentence(sent)
+            for verb in (t for t in sent if t.lower_ in lex.ruling_verbs):
+                ruler = ctx.adjacent(verb, ("ACTOR",), before=True)
+                if ruler is None or ruler._.actor_type not in lex.ruling_types:
+                    continue
+                end = next((t.i for t in doc[verb.i + 1 : sent.end] if t.lower_ in lex.unlawful), None)
+                if end is None or end - verb.i > RULING_WINDOW:
+                    continue
+                negated = any(t.lower_ in lex.negation for t in doc[verb.i : end])
+                hedged = any(t.lower_ in lex.hedging for t in doc[ruler.end : end])
+                for tech in (s for s in spans if s.label_ == "TECHNOLOGY" and verb.i < s.start and s.end <= end):
+                    events.append(
+                        ctx.event("restricts", ctx.ref(ruler), ctx.ref(tech), verb, "rule:ruling", negated, hedged, 0.6)
+                    )
         return events
 
     # ------------------------------------------------------------------ companies named by what they make
