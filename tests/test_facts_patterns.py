@@ -251,3 +251,12 @@ def test_an_authority_ruling_a_technology_unlawful_restricts_it(nlp: Language) -
 
 def test_a_rights_group_finding_a_technology_illegal_restricts_nothing(nlp: Language) -> None:
     assert by_relation(nlp, "Amnesty International found that the spyware was illegal.", "restricts") == set()
+
+
+def test_criticism_from_a_group_opposes_what_drew_it(nlp: Language) -> None:
+    text = "The facial recognition cameras have faced criticism from Privacy International."
+    assert by_relation(nlp, text, "opposes") == {("Privacy International", "facial recognition cameras")}
+    topic = FR_EVENT + "The rollout drew criticism from Privacy International."
+    assert ("Privacy International", "facial recognition cameras") in by_relation(nlp, topic, "opposes")
+    agency = "The Home Office received complaints from Privacy International."  # no technology drew them
+    assert by_relation(nlp, agency, "opposes") == set()

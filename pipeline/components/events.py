@@ -393,7 +393,8 @@ class EventExtractor:
                 args.setdefault(trigger.i, _Args()).add(role, arg, prep)
             for token in sent:
                 # a participle with no argument of its own still has the noun it modifies ("vans deployed in X")
-                if token.dep_ in ACL and token.lower_ in triggers:
+                # (and a nominal object whose arguments hang on its verb: "faced criticism from X")
+                if token.dep_ in ACL + OBJ and token.lower_ in triggers:
                     args.setdefault(token.i, _Args())
         # The noun a participle or relative clause modifies is the trigger's own head: read it off the token
         # rather than with a matcher node that would have to match every token.
@@ -428,6 +429,14 @@ class EventExtractor:
             if not actor_tokens:
                 # "the use of X by Y" parsed with "by Y" under X
                 actor_tokens = [c for t in object_tokens for c in t.children if _has_case(c, "by")]
+            if not actor_tokens and relation == "opposes":
+                # "the rollout drew criticism from Amnesty": the critic after "from"; what it criticises is the
+                # subject of the verb that draws it (when the noun names no object of its own)
+                actor_tokens = found.get("prep", "from")
+                if not actor_tokens and trigger.dep_ in OBJ:  # "faced criticism from X" with "from X" on the verb
+                    actor_tokens = [c for c in trigger.head.children if c.i > trigger.i and _after_word(ctx, c, "from")]
+                if actor_tokens and not object_tokens and trigger.dep_ in OBJ:
+                    object_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ + PASS_SUBJ]
             if not actor_tokens:
                 governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
                 # "X criticised the use of Y" is X opposing Y (the verb's own event), not X using Y.
@@ -1066,6 +1075,13 @@ def _names_place_of(place: Span, noun: Token) -> bool:
 def _commands(verb: Token) -> bool:
     """'ordered the city to stop', 'told police to delete': the verb governs an infinitive clause."""
     return any(c.dep_ in {"xcomp", "ccomp"} and any(m.lower_ == "to" for m in c.children) for c in verb.children)
+
+
+def _after_word(ctx: _Context, token: Token, word: str) -> bool:
+    """The token's phrase (its entity, if any) comes right after ``word``, or the parse gives it that case."""
+    span = ctx.entity_at(token.i)
+    start = span.start if span is not None else token.i
+    return _has_case(token, word) or (start > 0 and ctx.doc[start - 1].lower_ == word)
 
 
 def _participle(token: Token) -> bool:
