@@ -751,7 +751,11 @@ class EventExtractor:
         if not lex.ruling_verbs or not lex.unlawful:
             return []
         doc, events = ctx.doc, []
+        if not any(word in ctx.lowered for word in lex.unlawful):
+            return []  # a substring test first (most articles rule nothing unlawful)
         for sent in doc.sents:
+            if not any(word in sent.text.lower() for word in lex.unlawful):
+                continue
             words = [t.lower_ for t in sent]
             if not lex.unlawful.intersection(words) or not lex.ruling_verbs.intersection(words):
                 continue
@@ -818,6 +822,8 @@ class EventExtractor:
         if not nouns:
             return []
         doc, events = ctx.doc, []
+        if not any(noun in ctx.lowered for noun in nouns):
+            return []  # a substring test first: most articles name no contract, and a token loop costs
         party_preps, cues = set(spec.get("party_preps", [])), set(spec.get("object_cues", []))
         winning, buyer_preps = set(spec.get("winning_verbs", [])), set(spec.get("buyer_preps", []))
         for token in doc:
@@ -1144,6 +1150,7 @@ class _Context:
         comparison: Iterable[str] = (),
     ) -> None:
         self.doc = doc
+        self.lowered = doc.text.lower()
         self.companies = set(companies)
         self.topic_anaphora = set(topic_anaphora)
         self.technology_nouns = set(technology_nouns)
