@@ -3,7 +3,11 @@
 Gold is JSONL, one article per line: ``{"id", "text", "aliases": {name: [other names]}, "events": [{"actor",
 "relation", "object", "evidence", "negated"?}]}`` (``corpus/gold/samples.events.jsonl``). A predicted event
 matches a gold one when the relation is the same and its actor and object names match the gold names through
-the aliases (case, diacritics, a leading "the", possessives and a plural are ignored). Each distinct triple counts
+the aliases (case, diacritics, a leading "the", possessives and a plural are ignored). A technology name that is
+not a gold name or alias may still match one by containment of whole words ("live facial recognition" and "facial
+recognition vans" name "facial recognition"), when the shorter name has two words or more or is an acronym
+("VPN services" -> "VPN"), and only when one gold entity is the best such match (the longest contained name; a tie
+between two entities matches neither); gold and predicted names go through the same table. Each distinct triple counts
 once per article; negated events are facts the article denies, so they are left out on both sides.
 P/R/F1 per relation and overall (micro-averaged over articles).
 """
@@ -78,32 +82,72 @@ def normalise_name(name: str) -> str:
     return " ".join(words)
 
 
+def _contains(longer: list[str], shorter: list[str]) -> bool:
+    n = len(shorter)
+    return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+
+
+def _specific(surface: str, words: list[str]) -> bool:
+    """Long enough to name one technology inside a longer name: two words, or an acronym ("VPN", "ALPR")."""
+    return len(words) >= 2 or (len(surface.strip()) >= 3 and surface.strip().isupper())
+
+
 class AliasTable:
-    """Gold entity names and their aliases; any of them names the gold entity."""
+    """Gold entity names and their aliases; any of them names the gold entity (technologies also by containment)."""
 
     def __init__(self, aliases: dict[str, list[str]], names: Iterable[str]) -> None:
         self.key: dict[str, str] = {}
+        self.specific: dict[str, bool] = {}  # normalised surface -> may match by containment
+        surfaces: list[str] = []
         for name in names:
             self.key.setdefault(normalise_name(name), normalise_name(name))
+            surfaces.append(name)
         for name, others in aliases.items():
             canonical = normalise_name(name)
             for surface in [name, *others]:
                 self.key[normalise_name(surface)] = canonical
+                surfaces.append(surface)
+        for surface in surfaces:
+            norm = normalise_name(surface)
+            self.specific[norm] = self.specific.get(norm, False) or _specific(surface, norm.split())
 
-    def __call__(self, name: str) -> str:
+    def __call__(self, name: str, *, technology: bool = False) -> str:
         norm = normalise_name(name)
-        return self.key.get(norm, norm)
+        if norm in self.key or not technology:
+            return self.key.get(norm, norm)
+        words = norm.split()
+        best: dict[str, int] = {}  # gold entity -> length of its longest name contained in (or containing) this one
+        for surface, canonical in self.key.items():
+            gold_words = surface.split()
+            if len(gold_words) < len(words):
+                if self.specific.get(surface) and _contains(words, gold_words):
+                    best[canonical] = max(best.get(canonical, 0), len(gold_words))
+            elif _specific(name, words) and _contains(gold_words, words):
+                best[canonical] = max(best.get(canonical, 0), len(words))
+        if not best:
+            return norm
+        top = max(best.values())
+        winners = [c for c, n in best.items() if n == top]
+        return winners[0] if len(winners) == 1 else norm
 
 
 def gold_triples(doc: EventGoldDoc) -> tuple[set[Triple], AliasTable]:
     names = [e["actor"] for e in doc.events] + [e["object"] for e in doc.events]
     table = AliasTable(doc.aliases, names)
-    triples = {(table(e["actor"]), str(e["relation"]), table(e["object"])) for e in doc.events if not e.get("negated")}
+    triples = {
+        (table(e["actor"]), str(e["relation"]), table(e["object"], technology=e["relation"] != "targets"))
+        for e in doc.events
+        if not e.get("negated")
+    }
     return triples, table
 
 
 def predicted_triples(events: Iterable[Event], table: AliasTable) -> set[Triple]:
-    return {(table(e.actor), e.relation, table(e.object)) for e in events if not e.negated}
+    return {
+        (table(e.actor), e.relation, table(e.object, technology=e.object_label == "TECHNOLOGY"))
+        for e in events
+        if not e.negated
+    }
 
 
 def score_events(gold_docs: Sequence[EventGoldDoc], predicted: Sequence[Sequence[Event]]) -> EventScores:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import glob
 import json
 import os
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 
 from pipeline.errors import SurvnewsError
 from pipeline.paths import ARTICLE_SCHEMA
+from pipeline.records import EVENT_RELATIONS
 from pipeline.store import Store
 
 ExportFormat = Literal["jsonl", "parquet"]
@@ -119,6 +121,53 @@ ARROW_SCHEMA = pa.schema(
         ),
     ]
 )
+
+
+# Closed vocabularies of the record (the JSON Schema's enums and the actor types of the gazetteer), by column path.
+# The files keep them as strings, the way a researcher filters them in pandas ("relation == 'uses'"); ``datasets``
+# users who want integer class ids cast to ``class_label_features``. Not the technology category: the taxonomy
+# grows between versions and a ClassLabel's ids are positions in its names, so they would shift from version to
+# version (strings do not).
+ENTITY_LABELS = ("ACTOR", "TECHNOLOGY", "LOCATION")
+ACTOR_TYPE_NAMES = (
+    "government",
+    "law_enforcement",
+    "intelligence",
+    "military",
+    "company",
+    "civil_society",
+    "media",
+    "academic",
+    "international_org",
+    "political_party",
+    "person",
+)  # == pipeline.components.actors.ACTOR_TYPES (tests check it; this module does not import spaCy)
+EVENT_RELATION_NAMES: tuple[str, ...] = EVENT_RELATIONS
+CLOSED_VOCABULARIES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("entities", "label"): ENTITY_LABELS,
+    ("entities", "actor_type"): ACTOR_TYPE_NAMES,
+    ("events", "relation"): EVENT_RELATION_NAMES,
+    ("events", "object_label"): ENTITY_LABELS,
+    ("events", "actor_type"): ACTOR_TYPE_NAMES,
+    ("actors", "actor_type"): ACTOR_TYPE_NAMES,
+}
+
+
+def class_label_features(features: Any | None = None) -> Any:
+    """The Hugging Face features of a release with ``ClassLabel`` for the closed vocabularies (inside the lists of
+    structs too): ``ds.cast(class_label_features(ds.features))`` turns their strings into class ids (a null stays
+    null); ``features["events"].feature["relation"].int2str(i)`` reads one back. Without ``features``: those of
+    the export schema."""
+    import datasets
+
+    out = copy.deepcopy(features) if features is not None else datasets.Features.from_arrow_schema(ARROW_SCHEMA)
+    for (column, field), names in CLOSED_VOCABULARIES.items():
+        if column not in out:
+            continue
+        inner = out[column].feature if isinstance(out[column], datasets.List) else out[column]
+        if isinstance(inner, dict) and field in inner:
+            inner[field] = datasets.ClassLabel(names=list(names))
+    return out
 
 
 class InvalidRecordError(SurvnewsError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spacy.language import Language
@@ -238,7 +239,11 @@ def test_it_in_a_reported_clause_is_the_speaker(parsed_nlp: Language) -> None:
 
 def test_a_technology_describing_a_company_is_no_antecedent(parsed_nlp: Language) -> None:
     text = "Palantir, the US data analytics company, opened an office. The company supplies similar systems to Europol."
-    assert not any(obj == "data analytics" for _a, _r, obj in facts(parsed_nlp, text))
+    events = doc_events(parsed_nlp(text))
+    second = text.index("The company")
+    # the description says what Palantir supplies (rule:descriptor, first sentence); "similar systems" is not it
+    assert not any(e.object == "data analytics" for e in events if e.start >= second)
+    assert [e.source for e in events if e.object == "data analytics"] == ["rule:descriptor"]
 
 
 def test_event_fields_location_evidence_and_ids(parsed_nlp: Language) -> None:
@@ -549,3 +554,50 @@ def test_run_publishes_records_with_events_that_load_with_datasets(settings, tmp
         pd.DataFrame(rows).explode("technology_categories").groupby(["primary_country", "technology_categories"]).size()
     )
     assert by_country.sum() >= 1
+    check_class_labels(release_dir(settings), train, tmp_path)
+
+
+def check_class_labels(folder: Path, train: Any, tmp_path: Path) -> None:
+    """The closed vocabularies are strings in the release and cast to ClassLabel ids (inside lists of structs),
+    from the loaded dataset (the card's snippet, run as written) and from the Parquet files."""
+    import datasets
+
+    from pipeline.export import CLOSED_VOCABULARIES, class_label_features
+
+    assert train.features["events"].feature["relation"] == datasets.Value("string")  # strings for pandas
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "### Closed vocabularies" in card and "`events.relation`" in card
+    snippet = card.split("### Closed vocabularies", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {"ds": {"train": train}}
+    exec(snippet, scope)  # the card's own example
+    ids = scope["ids"]
+    relation = ids.features["events"].feature["relation"]
+    assert isinstance(relation, datasets.ClassLabel)
+    assert train.features["events"].feature["relation"] == datasets.Value("string")  # the snippet copied them
+    assert [relation.int2str(e["relation"]) for row in ids for e in row["events"]] == [
+        e["relation"] for row in train for e in row["events"]
+    ]
+    shards = sorted(folder.glob("data/*/train-*.parquet"))
+    assert shards
+    features = class_label_features(train.features)
+    typed = datasets.Dataset.from_parquet([str(s) for s in shards], features=features, cache_dir=str(tmp_path / "cl"))
+    labels = typed.features["entities"].feature["label"]
+    assert labels.names == list(CLOSED_VOCABULARIES[("entities", "label")])
+    assert {labels.int2str(e["label"]) for row in typed for e in row["entities"]} <= {"ACTOR", "TECHNOLOGY", "LOCATION"}
+    actor_types = typed.features["events"].feature["actor_type"]
+    decoded = [
+        None if e["actor_type"] is None else actor_types.int2str(e["actor_type"]) for r in typed for e in r["events"]
+    ]
+    assert decoded == [e["actor_type"] for row in train for e in row["events"]]  # a null stays null
+
+
+def test_closed_vocabularies_match_the_components() -> None:
+    from pipeline.components.actors import ACTOR_TYPES
+    from pipeline.export import ACTOR_TYPE_NAMES, CLOSED_VOCABULARIES, ENTITY_LABELS
+
+    assert ACTOR_TYPE_NAMES == ACTOR_TYPES
+    schema = json.loads((PROJECT_ROOT / "schemas" / "article.schema.json").read_text(encoding="utf-8"))
+    props = schema["properties"]
+    assert list(ENTITY_LABELS) == props["entities"]["items"]["properties"]["label"]["enum"]
+    assert list(CLOSED_VOCABULARIES[("events", "relation")]) == list(EVENT_RELATIONS)
+    assert list(EVENT_RELATIONS) == props["events"]["items"]["properties"]["relation"]["enum"]

@@ -28,6 +28,28 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|The|THE) ")
 _TRAILING_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
 _NAME_FILLERS = {"of", "the", "for", "and", "on", "in", "de", "du", "des", "la", "le", "&"}
 MIN_PREFIX = 3
+# Words an institution's name ends in after a possessive ("Public Defender's Office", "Children's Commissioner")
+_INSTITUTION_HEADS = {
+    "Office",
+    "Department",
+    "Bureau",
+    "Commission",
+    "Commissioner",
+    "Court",
+    "Ministry",
+    "Council",
+    "Service",
+    "Agency",
+    "Directorate",
+    "Institute",
+    "Inspectorate",
+    "Prefecture",
+    "Authority",
+    "Board",
+    "Fund",
+    "Union",
+    "Party",
+}
 
 
 def slug(text: str) -> str:
@@ -41,7 +63,9 @@ def surface_name(text: str) -> str:
     """The name a mention spells, without a leading article, possessor or trailing possessive."""
     text = " ".join(text.split())
     text = _LEADING_ARTICLE.sub("", text)
-    text = _POSSESSOR.sub("", text)
+    possessed = _POSSESSOR.sub("", text)
+    if possessed.split(" ", 1)[0] not in _INSTITUTION_HEADS:
+        text = possessed  # "Information Commissioner's Office" keeps its possessor: it is part of the name
     return _TRAILING_POSSESSIVE.sub("", text).strip() or text
 
 

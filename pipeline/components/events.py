@@ -54,6 +54,11 @@ POSS = ["poss", "nmod:poss"]
 ACL = ["acl"]
 RELCL = ["relcl", "acl:relcl"]
 CONJ = {"conj"}
+ADVERBIAL = {"advcl"}
+INHERITING = {"conj", "xcomp", *ADVERBIAL}  # clauses that share the governing verb's subject
+AFFILIATION = {"at", "of", "for", "with", "from"}  # "a researcher at X", "director of X"
+ORDERED_RELATIONS = {"uses", "supplies", "acquires"}  # what an order to stop or a bar from forbids
+FINITE_AUX = {"is", "are", "was", "were", "has", "have", "had", "will", "would", "does", "did", "can", "could"}
 APPOS = {"appos"}
 # Roles of direct dependents of a trigger, by label.
 DIRECT_ROLES: dict[str, list[str]] = {
@@ -102,6 +107,9 @@ _ADJACENT_SKIP_AFTER = {"the", "a", "an", "its", "their", "new", "more", "some"}
 _GAP_STOP = {"and", "or", "but", "of", "to", "that", "which", "who", "report", "study", "criticism", "ban"}
 _LOCATIVE = {"in", "at", "across", "around", "near", "inside", "outside", "throughout", "during", "within"}
 WINDOW_TOKENS = 10
+RULING_WINDOW = 25  # tokens from the ruling verb to the word of illegality
+CONTRACT_WINDOW = 14  # how far after a contract noun its technology may come
+PASSIVE_SUBJECT_GAP = 4  # "the spyware, called Predator, was developed by": tokens between the object and the verb
 CATAPHOR_TOKENS = 120  # how far after a generic noun its name may come ("devices ... The devices, known as X")
 _NAMING_WORDS = {",", "(", "-", "–", "known", "as", "called", "also", "such", "like", "named", "dubbed", "or"}
 
@@ -132,6 +140,15 @@ class Lexicon:
     generic_actors: dict[str, str] = field(default_factory=dict)
     exposure_cues: list[str] = field(default_factory=list)
     exposure_actor_types: set[str] = field(default_factory=set)
+    speech_verbs: set[str] = field(default_factory=set)
+    order_verbs: set[str] = field(default_factory=set)
+    instrument_preps: set[str] = field(default_factory=set)
+    contract: dict[str, list[str]] = field(default_factory=dict)
+    ruling_verbs: set[str] = field(default_factory=set)
+    unlawful: set[str] = field(default_factory=set)
+    ruling_types: set[str] = field(default_factory=set)
+    comparison: set[str] = field(default_factory=set)
+    spokesperson_types: set[str] = field(default_factory=set)
     possessive: dict[str, str] = field(default_factory=dict)
     all_preps: set[str] = field(default_factory=set)
 
@@ -185,7 +202,11 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     anaphora = data.get("anaphora", {})
     supplier_preps = set(data.get("supplier_preps", []))
     all_preps |= supplier_preps
+    instrument_preps = set(data.get("instrument_preps", []))
+    all_preps |= instrument_preps
     exposure = data.get("exposure", {})
+    speaker = data.get("spokesperson", {})
+    ruling = data.get("ruling", {})
     return Lexicon(
         triggers=triggers,
         negation=set(data.get("negation", [])),
@@ -201,6 +222,15 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         advocacy_verbs={f for v in data.get("advocacy_verbs", []) for f in inflections(v, extra.get(v, []))},
         generic_actors=dict(data.get("generic_actors", {})),
         exposure_cues=[str(c).lower() for c in exposure.get("cues", [])],
+        speech_verbs={f for v in speaker.get("verbs", []) for f in inflections(v, extra.get(v, []))},
+        order_verbs={f for v in data.get("order_verbs", []) for f in inflections(v, extra.get(v, []))},
+        instrument_preps=instrument_preps,
+        contract={k: [str(w).lower() for w in v] for k, v in data.get("contract", {}).items()},
+        ruling_verbs={f for v in ruling.get("verbs", []) for f in inflections(v, extra.get(v, []))},
+        unlawful=set(ruling.get("unlawful", [])),
+        ruling_types=set(ruling.get("actor_types", [])),
+        spokesperson_types=set(speaker.get("actor_types", [])),
+        comparison={f for v in data.get("comparison_verbs", []) for f in inflections(v, extra.get(v, []))},
         exposure_actor_types=set(exposure.get("actor_types", [])),
         possessive=dict(data.get("possessive", {})),
         all_preps=all_preps,
@@ -268,19 +298,26 @@ class EventExtractor:
             return doc
         lex = self.lexicon
         companies = [word for word, kind in lex.actor_anaphora.items() if kind == "company"]
-        ctx = _Context(doc, spans, companies, lex.topic_anaphora)
+        ctx = _Context(
+            doc, spans, companies, lex.topic_anaphora, lex.technology_anaphora - lex.topic_anaphora, lex.comparison
+        )
         sents = list(doc.sents)
         if self._parse_anaphoric(ctx, sents):
             sents = list(doc.sents)  # a parse may split a sentence the sentencizer made
+        # possessives first: "sued the company" looks up what the company supplies ("Clearview AI's app")
+        found = self._possessive_events(ctx)
         if doc.has_annotation("DEP"):
             # A sentence the parser did not see (a partial parse) gets the window rules.
             unparsed = [s for s in sents if not any(t.dep_ for t in s)]
-            found = self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)])
+            found.extend(self._dependency_events(ctx, [s for s in sents if any(t.dep_ for t in s)]))
             found.extend(self._window_events(ctx, unparsed))
         else:
-            found = self._window_events(ctx, sents)
+            found.extend(self._window_events(ctx, sents))
         found.extend(self._exposure_events(ctx))
-        found.extend(self._possessive_events(ctx))
+        found.extend(self._contract_events(ctx))
+        found.extend(self._descriptor_events(ctx))
+        found.extend(self._ruling_events(ctx))
+        found.extend(self._spokesperson_events(ctx, found))
         doc.user_data[EVENTS_KEY] = [event.to_dict() for event in _unique(found)]
         return doc
 
@@ -356,7 +393,8 @@ class EventExtractor:
                 args.setdefault(trigger.i, _Args()).add(role, arg, prep)
             for token in sent:
                 # a participle with no argument of its own still has the noun it modifies ("vans deployed in X")
-                if token.dep_ in ACL and token.lower_ in triggers:
+                # (and a nominal object whose arguments hang on its verb: "faced criticism from X")
+                if token.dep_ in ACL + OBJ and token.lower_ in triggers:
                     args.setdefault(token.i, _Args())
         # The noun a participle or relative clause modifies is the trigger's own head: read it off the token
         # rather than with a matcher node that would have to match every token.
@@ -391,6 +429,14 @@ class EventExtractor:
             if not actor_tokens:
                 # "the use of X by Y" parsed with "by Y" under X
                 actor_tokens = [c for t in object_tokens for c in t.children if _has_case(c, "by")]
+            if not actor_tokens and relation == "opposes":
+                # "the rollout drew criticism from Amnesty": the critic after "from"; what it criticises is the
+                # subject of the verb that draws it (when the noun names no object of its own)
+                actor_tokens = found.get("prep", "from")
+                if not actor_tokens and trigger.dep_ in OBJ:  # "faced criticism from X" with "from X" on the verb
+                    actor_tokens = [c for c in trigger.head.children if c.i > trigger.i and _after_word(ctx, c, "from")]
+                if actor_tokens and not object_tokens and trigger.dep_ in OBJ:
+                    object_tokens = [c for c in trigger.head.children if c.dep_ in SUBJ + PASS_SUBJ]
             if not actor_tokens:
                 governor = trigger.head.head if trigger.head.dep_ == "prep" else trigger.head
                 # "X criticised the use of Y" is X opposing Y (the verb's own event), not X using Y.
@@ -402,13 +448,24 @@ class EventExtractor:
                         relation = "opposes"  # "called for a ban on facial recognition"
         elif (
             found.get("passsubj")
-            or (found.get("agent") and not found.get("subj"))
+            or (found.get("agent") and not found.get("subj") and _participle(trigger))
             or (found.get("acl_head") and not trigger.lower_.endswith("ing"))
         ):
             construction = "passive"
             actor_tokens = found.get("agent")
             object_tokens = found.get("passsubj") or found.get("acl_head")
             object_tokens = [self._antecedent(t, trigger) for t in object_tokens]
+            if not object_tokens and any(c.dep_ in {"auxpass", "aux:pass"} for c in trigger.children):
+                # "said the spyware, called Predator, was developed by X" parsed with the subject elsewhere: the
+                # technology just before the passive verb (same clause, a few words back) is what it was done to
+                preceding = [
+                    s
+                    for s in ctx.in_sentence(trigger.sent)
+                    if s.end <= trigger.i and trigger.i - s.end <= PASSIVE_SUBJECT_GAP
+                ]
+                nearest = _nearest(preceding, spec.objects, last=True)
+                if nearest is not None:
+                    object_tokens, construction = [nearest.root], "passive+adjacent"
             if not actor_tokens and found.get("acl_head") and relation in USER_RELATIONS:
                 actor_tokens = self._clause_user(ctx, trigger)
             if not actor_tokens and relation == "restricts" and trigger.dep_ == "ccomp":
@@ -417,6 +474,11 @@ class EventExtractor:
         else:
             construction = "active"
             actor_tokens = [self._antecedent(t, trigger) for t in found.get("subj")] or found.get("acl_head")
+            # "hacked the phones of journalists using Pegasus": the gerund hung on a noun that names no actor is
+            # the manner of the clause's verb, whose agency uses it
+            bare_head = found.get("acl_head") and not found.get("subj") and relation in USER_RELATIONS
+            if bare_head and not ctx.entities_for(found.get("acl_head"), ("ACTOR",), {}):
+                actor_tokens = self._clause_subject_agency(ctx, trigger)
             if not actor_tokens:
                 actor_tokens = self._inherited_subject(trigger, all_args)
             # "Clearview AI, which built ..., sells X" parsed with the verb coordinated to the name
@@ -424,6 +486,9 @@ class EventExtractor:
             if not actor_tokens and head is not None and head.label_ == "ACTOR":
                 actor_tokens = [trigger.head]
             object_tokens = [t for p in spec.preps for t in found.get("prep", p)] if spec.preps else found.get("obj")
+            if spec.preps and not object_tokens:
+                # "spent $2m on X" parsed with "on X" under the amount: the phrase of the verb's object
+                object_tokens = [c for o in found.get("obj") for c in o.children for p in spec.preps if _has_case(c, p)]
             # A name right next to the verb is its argument even when the parse attached it wrongly
             # ("Palantir/compound sells", "may have bought spyware/xcomp").
             if not actor_tokens and (before := ctx.adjacent(trigger, ("ACTOR",), before=True)) is not None:
@@ -435,19 +500,45 @@ class EventExtractor:
         if not object_tokens:
             return
         objects = ctx.entities_for(_with_conjuncts(object_tokens), spec.objects, self.lexicon.technology_anaphora)
+        if not objects and relation == "opposes":
+            # "sued the company", "criticised NSO Group": opposing a vendor is opposing what it supplies here
+            vendors = ctx.entities_for(_with_conjuncts(object_tokens), ("ACTOR",), self.lexicon.actor_anaphora)
+            objects = [t for v in vendors if v.actor_type == "company" for t in ctx.supplied.get(v.entity_id, [])]
+            construction += "+vendor" if objects else ""
         negated, hedged = self._negated(trigger), self._hedged(trigger)
+        if relation == "acquires" and trigger.lower_ in self.lexicon.order_verbs and _commands(trigger):
+            return  # "ordered Serco to stop ...": a command, not a purchase
+        if objects and relation in ORDERED_RELATIONS:
+            # "ordered the city to stop using X", "barred police from using X": the one who orders restricts X
+            # (and the use is the ordered one's, denied: no event of it here)
+            rulers = self._ruler_of(ctx, trigger)
+            for ruler in rulers:
+                for obj in objects:
+                    yield ctx.event("restricts", ruler, obj, trigger, "dep:order", False, hedged, SCORES["dep"])
+            if rulers:
+                return
         if relation == "acquires" and spec.kind == "verb" and objects:
             # "leased from Flock Safety", "bought Pegasus from NSO Group": the seller supplies it.
             supplier_tokens = [t for p in sorted(self.lexicon.supplier_preps) for t in found.get("prep", p)]
             for supplier in ctx.entities_for(_with_conjuncts(supplier_tokens), ("ACTOR",), self.lexicon.actor_anaphora):
                 for obj in objects:
                     yield ctx.event("supplies", supplier, obj, trigger, "dep:supplier", negated, hedged, SCORES["dep"])
-        if not actor_tokens or not objects:
+        if not actor_tokens:
             return
         actors = ctx.entities_for(
             _with_conjuncts(actor_tokens), ("ACTOR",), self.lexicon.actor_anaphora, self.lexicon.generic_actors
         )
         if not actors:
+            return
+        if relation == "targets" and spec.kind == "verb":
+            # "tracked protesters with IMSI catchers", "with the help of spyware": the instrument is used (whoever
+            # the target is: "protesters" names no entity)
+            instrument_tokens = [t for p in sorted(self.lexicon.instrument_preps) for t in found.get("prep", p)]
+            tools = ctx.entities_for(instrument_tokens, ("TECHNOLOGY",), self.lexicon.technology_anaphora)
+            for actor in actors:
+                for tool in tools:
+                    yield ctx.event("uses", actor, tool, trigger, "dep:instrument", negated, hedged, SCORES["dep"])
+        if not objects:
             return
         if relation == "uses" and self._intended(trigger):
             relation = "acquires"  # "announced it will deploy", "plans to use"
@@ -456,6 +547,27 @@ class EventExtractor:
                 if actor.entity_id == obj.entity_id:
                     continue
                 yield ctx.event(relation, actor, obj, trigger, f"dep:{construction}", negated, hedged, SCORES["dep"])
+
+    def _ruler_of(self, ctx: _Context, trigger: Token) -> list[_Ref]:
+        """Who forbids the trigger: 'X ordered Y to stop using Z' (an order verb over a stopping verb over the
+        trigger) or 'X barred Y from using Z' (a restricting verb over 'from' + the trigger)."""
+        lex = self.lexicon
+        head = trigger.head
+        if head is trigger:
+            return []
+        rulers: list[Token] = []
+        from_clause = any(c.lower_ == "from" and c.dep_ in {"mark", "case", "prep"} for c in trigger.children) or (
+            trigger.dep_ == "pcomp" and head.lower_ == "from"
+        )
+        if from_clause:
+            verb = head.head if head.lower_ == "from" else head
+            if any(t.relation == "restricts" for t in lex.triggers.get(verb.lower_, [])):
+                rulers = [c for c in verb.children if c.dep_ in SUBJ]
+        elif head.lower_ in lex.negating_verbs and head.dep_ in {"xcomp", "ccomp"} and head.head is not head:
+            order = head.head
+            if order.lower_ in lex.order_verbs:
+                rulers = [c for c in order.children if c.dep_ in SUBJ]
+        return ctx.entities_for(rulers, ("ACTOR",), lex.actor_anaphora) if rulers else []
 
     @staticmethod
     def _antecedent(token: Token, trigger: Token) -> Token:
@@ -501,16 +613,51 @@ class EventExtractor:
         return []
 
     @staticmethod
+    def _clause_subject_agency(ctx: _Context, trigger: Token) -> list[Token]:
+        """The agency subject of the verb whose object holds the noun the trigger modifies (three steps up)."""
+        node = trigger.head
+        for _ in range(3):
+            if node.head is node:
+                return []
+            if node.dep_ in OBJ:
+                subjects = [c for c in node.head.children if c.dep_ in SUBJ]
+                spans = [ctx.entity_at(c.i) for c in subjects]
+                if any(s is not None and s.label_ == "ACTOR" and s._.actor_type in USER_TYPES for s in spans):
+                    return subjects
+                return []
+            if node.dep_ not in {"nmod", "compound", "obl"}:
+                return []
+            node = node.head
+        return []
+
+    @staticmethod
     def _inherited_subject(trigger: Token, all_args: dict[int, _Args]) -> list[Token]:
-        """'bought and deployed X', 'plans to buy X', 'began using X': the subject of the governing verb."""
+        """'bought and deployed X', 'plans to buy X', 'began using X', 'voted to ban X', 'hacked phones using X':
+        the subject of the governing verb (a clause of purpose or manner has no subject of its own).
+
+        A coordinated verb with its own finite auxiliary ("has encouraged forces to adopt X and is funding Y") is a
+        clause of the sentence's subject even when the parse hung it on the infinitive: it climbs on to the nearest
+        verb with a subject."""
         node = trigger
         for _ in range(3):
-            if node.dep_ not in {"conj", "xcomp"} or node.head is node:
+            if node.dep_ not in INHERITING or node.head is node:
                 break
+            if node.dep_ in ADVERBIAL and any(
+                c.dep_ in {"mark", "case"} and c.lower_ not in {"to", "by"} for c in node.children
+            ):
+                break  # "after the council banned it", "because it uses X": a clause of its own
             node = node.head
             subjects = [c for c in node.children if c.dep_ in SUBJ]
             if subjects:
                 return subjects
+        finite = trigger.dep_ == "conj" and any(
+            c.dep_ in {"aux", "aux:pass"} and c.lower_ in FINITE_AUX for c in trigger.children
+        )
+        if finite:
+            for ancestor in list(trigger.ancestors)[:5]:
+                subjects = [c for c in ancestor.children if c.dep_ in SUBJ and c.i < trigger.i]
+                if ancestor.pos_ in {"VERB", "AUX"} and subjects:
+                    return subjects
         return []
 
     # ------------------------------------------------------------------ modality
@@ -573,7 +720,11 @@ class EventExtractor:
             ]
             if not actors:
                 continue
-            technologies = [(s, s.root) for s in spans if s.label_ == "TECHNOLOGY" and s.start_char < first_cue]
+            technologies = [
+                (s, s.root)
+                for s in spans
+                if s.label_ == "TECHNOLOGY" and s.start_char < first_cue and not ctx.compared(s)
+            ]
             # "The documents, obtained by X, show ... using the tool": the tool named earlier is what X exposes;
             # "police deployed devices that ..., according to X" (the devices named after): the same.
             for token in sent:
@@ -589,6 +740,216 @@ class EventExtractor:
                     ref_actor, ref_tech = ctx.ref(actor), ctx.ref(tech)
                     events.append(ctx.event("opposes", ref_actor, ref_tech, at, "rule:exposure", False, False, 0.6))
         return events
+
+    # ------------------------------------------------------------------ rulings
+
+    def _ruling_events(self, ctx: _Context) -> list[Event]:
+        """'The Court of Appeal ruled that the use of facial recognition by the police was unlawful', 'the regulator
+        found that X's database breached privacy law': the authority restricts the technologies named between its
+        ruling verb and the word of illegality (same sentence; the authority is the actor right before the verb)."""
+        lex = self.lexicon
+        if not lex.ruling_verbs or not lex.unlawful:
+            return []
+        doc, events = ctx.doc, []
+        if not any(word in ctx.lowered for word in lex.unlawful):
+            return []  # a substring test first (most articles rule nothing unlawful)
+        for sent in doc.sents:
+            if not any(word in sent.text.lower() for word in lex.unlawful):
+                continue
+            words = [t.lower_ for t in sent]
+            if not lex.unlawful.intersection(words) or not lex.ruling_verbs.intersection(words):
+                continue
+            spans = ctx.in_sentence(sent)
+            for verb in (t for t in sent if t.lower_ in lex.ruling_verbs):
+                ruler = ctx.adjacent(verb, ("ACTOR",), before=True)
+                if ruler is None or ruler._.actor_type not in lex.ruling_types:
+                    continue
+                end = next((t.i for t in doc[verb.i + 1 : sent.end] if t.lower_ in lex.unlawful), None)
+                if end is None or end - verb.i > RULING_WINDOW:
+                    continue
+                negated = any(t.lower_ in lex.negation for t in doc[verb.i : end])
+                hedged = any(t.lower_ in lex.hedging for t in doc[ruler.end : end])
+                for tech in (s for s in spans if s.label_ == "TECHNOLOGY" and verb.i < s.start and s.end <= end):
+                    events.append(
+                        ctx.event("restricts", ctx.ref(ruler), ctx.ref(tech), verb, "rule:ruling", negated, hedged, 0.6)
+                    )
+        return events
+
+    # ------------------------------------------------------------------ companies named by what they make
+
+    def _descriptor_events(self, ctx: _Context) -> list[Event]:
+        """'the spyware maker NSO Group', 'facial recognition company Clearview AI', 'Clearview AI, a facial
+        recognition company': a company described by a technology supplies it (the noun after the technology is
+        one of the lexicon's company words; up to two words between, such as a nationality, in the apposition)."""
+        doc, events = ctx.doc, []
+        spans = ctx.spans
+        for i, tech in enumerate(spans):
+            if tech.label_ != "TECHNOLOGY" or tech.end >= len(doc) or doc[tech.end].lower_ not in ctx.companies:
+                continue
+            noun = doc[tech.end]
+            company: Span | None = None
+            following = spans[i + 1] if i + 1 < len(spans) else None
+            gap = doc[noun.i + 1 : following.start] if following is not None else None
+            if following is not None and gap is not None and len(gap) <= 1 and all(t.text == "," for t in gap):
+                company = following  # "the spyware maker NSO Group"
+            j = i - 1
+            while j >= 0 and spans[j].label_ == "LOCATION":  # "a US ... company": a nationality in between
+                j -= 1
+            preceding = spans[j] if j >= 0 else None
+            if company is None and preceding is not None:
+                words = [t.lower_ for t in doc[preceding.end : tech.start]]
+                if words[:1] == [","] and 2 <= len(words) <= 5 and words[1] in {"a", "an", "the"}:
+                    company = preceding  # "Clearview AI, a US facial recognition company"
+            if company is None or company.label_ != "ACTOR" or company._.actor_type != "company":
+                continue
+            if company.sent != tech.sent:
+                continue
+            events.append(
+                ctx.event("supplies", ctx.ref(company), ctx.ref(tech), noun, "rule:descriptor", False, False, 0.6)
+            )
+        return events
+
+    # ------------------------------------------------------------------ contracts
+
+    def _contract_events(self, ctx: _Context) -> list[Event]:
+        """'The Home Office signed a contract with Palantir for facial recognition software', 'NEC won a deal from
+        the city council to supply face recognition cameras': the agency acquires the technology, the company
+        supplies it. Read off the words around the contract noun (these sentences are often misparsed): the
+        technology after an object cue within a few words, the company right after 'with'/'to' (or the company
+        that wins or signs it), the buyer an agency before the noun (or after 'from'/'by')."""
+        spec = self.lexicon.contract
+        nouns = set(spec.get("nouns", []))
+        if not nouns:
+            return []
+        doc, events = ctx.doc, []
+        if not any(noun in ctx.lowered for noun in nouns):
+            return []  # a substring test first: most articles name no contract, and a token loop costs
+        party_preps, cues = set(spec.get("party_preps", [])), set(spec.get("object_cues", []))
+        winning, buyer_preps = set(spec.get("winning_verbs", [])), set(spec.get("buyer_preps", []))
+        for token in doc:
+            if token.lower_ not in nouns or ctx.entity_at(token.i) is not None:
+                continue
+            sent = token.sent
+            spans = ctx.in_sentence(sent)
+            after = [s for s in spans if s.start > token.i and s.start - token.i <= CONTRACT_WINDOW]
+            technology = next(
+                (
+                    s
+                    for s in after
+                    if s.label_ == "TECHNOLOGY"
+                    and any(t.lower_ in cues for t in doc[token.i + 1 : s.start])
+                    and not ctx.compared(s)
+                ),
+                None,
+            )
+            if technology is None:
+                continue
+            actors = [s for s in spans if s.label_ == "ACTOR" and s.end <= technology.start]
+            supplier = next(
+                (
+                    s
+                    for s in actors
+                    if s.start > token.i
+                    and s._.actor_type == "company"
+                    and doc[token.i + 1].lower_ in party_preps
+                    and s.start - token.i <= 3
+                ),
+                None,
+            )
+            before = [s for s in actors if s.end <= token.i]
+            if supplier is None and before and before[-1]._.actor_type == "company":
+                gap = {t.lower_ for t in doc[before[-1].end : token.i]}
+                supplier = before[-1] if gap & winning else None
+            buyer = next((s for s in reversed(before) if s._.actor_type in USER_TYPES), None)
+            if buyer is None:
+                buyer = next(
+                    (
+                        s
+                        for s in actors
+                        if s.start > token.i and s._.actor_type in USER_TYPES and doc[s.start - 1].lower_ in buyer_preps
+                    ),
+                    None,
+                )
+            negated = any(t.lower_ in self.lexicon.negation for t in doc[max(sent.start, token.i - 4) : token.i])
+            hedged = any(t.lower_ in self.lexicon.hedging for t in doc[sent.start : token.i])
+            obj = ctx.ref(technology)
+            for party, relation in ((buyer, "acquires"), (supplier, "supplies")):
+                if party is not None:
+                    events.append(
+                        ctx.event(relation, ctx.ref(party), obj, token, "rule:contract", negated, hedged, 0.6)
+                    )
+        return events
+
+    # ------------------------------------------------------------------ rights groups that speak
+
+    def _spokesperson_events(self, ctx: _Context, found: list[Event]) -> list[Event]:
+        """'Big Brother Watch, the civil liberties group that ..., said the case showed ...', '"...," said Privacy
+        International': a civil-society group speaking in the article opposes the technology of its events so far
+        (the most frequent event object before it). Read off the words, so a sentence the parser skipped counts:
+        the group right before the speech verb (past an apposition between commas) or right after it."""
+        lex = self.lexicon
+        if not lex.speech_verbs or not lex.spokesperson_types:
+            return []
+        doc = ctx.doc
+        opposing = {(e.actor_id, e.start) for e in found if e.relation == "opposes"}
+        events: list[Event] = []
+        for span in ctx.spans:
+            if span.label_ != "ACTOR":
+                continue
+            if span._.actor_type not in lex.spokesperson_types and not (
+                span._.actor_type == "person" and self._speaks_for_group(ctx, span)
+            ):
+                continue
+            verb = self._speech_verb_of(ctx, span)
+            if verb is None:
+                continue
+            technology = ctx._topic_technology(verb) or ctx.main_technology(verb.sent.end)
+            if technology is None:
+                continue
+            actor = ctx.ref(span)
+            sent_start = verb.sent.start_char + len(verb.sent.text) - len(verb.sent.text.lstrip())
+            if (actor.entity_id, sent_start) in opposing:
+                continue
+            negated = any(c.dep_ == "neg" for c in verb.children) or doc[verb.i - 1].lower_ in lex.negation
+            events.append(ctx.event("opposes", actor, technology, verb, "rule:spokesperson", negated, False, 0.6))
+        return events
+
+    def _speaks_for_group(self, ctx: _Context, person: Span) -> bool:
+        """'said Chen Yu, a researcher at Chinese Human Rights Defenders': a person introduced as one of a rights
+        group (an apposition right after the name, the group after a preposition, no verb between)."""
+        doc = ctx.doc
+        i = person.end
+        if i >= person.sent.end or doc[i].text != ",":
+            return False
+        for j in range(i + 1, min(person.sent.end, i + 10)):
+            other = ctx.entity_at(j)
+            if other is not None and other.label_ == "ACTOR":
+                return other._.actor_type in self.lexicon.spokesperson_types and doc[j - 1].lower_ in AFFILIATION
+            if doc[j].pos_ in {"VERB", "AUX"} or doc[j].text in {",", ";", "."}:
+                return False
+        return False
+
+    def _speech_verb_of(self, ctx: _Context, span: Span) -> Token | None:
+        """The speech verb of a speaker: 'X said', 'X, the group that ..., said' (no other actor between the
+        commas), 'said X'."""
+        doc, verbs = ctx.doc, self.lexicon.speech_verbs
+        sent = span.sent
+        if span.start > sent.start and doc[span.start - 1].lower_ in verbs:
+            return doc[span.start - 1]
+        i = span.end
+        if i < sent.end and doc[i].lower_ in verbs:
+            return doc[i]
+        if i < sent.end and doc[i].text == ",":
+            # an apposition that opens with a determiner describes the speaker ("X, a rights group that challenged
+            # the trial before the Council of State, said"): other actors in it are not speakers
+            described = i + 1 < sent.end and doc[i + 1].lower_ in {"a", "an", "the", "its"}
+            for j in range(i + 1, min(sent.end - 1, i + 30)):
+                other = ctx.entity_at(j)
+                if other is not None and other.label_ == "ACTOR" and not described:
+                    return None
+                if doc[j].text == "," and doc[j + 1].lower_ in verbs:
+                    return doc[j + 1]
+        return None
 
     # ------------------------------------------------------------------ possessives
 
@@ -704,6 +1065,41 @@ def _after_by(doc: Doc, trigger: Token, after: list[Span]) -> Span | None:
     return None
 
 
+def _names_place_of(place: Span, noun: Token) -> bool:
+    """'Moscow police', 'police in Moscow', 'the authorities of Kenya': the place a generic actor belongs to —
+    not 'police over Monterrey' or 'police at the station' (where it acts)."""
+    root, belonging = place.root, {"in", "of", "from"}
+    if root.dep_ == "pobj":  # ClearNLP: police -prep-> in -pobj-> Moscow
+        return root.head.head == noun and root.head.lower_ in belonging
+    if root.head != noun:
+        return False
+    if root.dep_ in {"compound", "amod", "poss", "nmod:poss"}:
+        return True
+    return any(c.dep_ == "case" and c.lower_ in belonging for c in root.children)
+
+
+def _commands(verb: Token) -> bool:
+    """'ordered the city to stop', 'told police to delete': the verb governs an infinitive clause."""
+    return any(c.dep_ in {"xcomp", "ccomp"} and any(m.lower_ == "to" for m in c.children) for c in verb.children)
+
+
+def _after_word(ctx: _Context, token: Token, word: str) -> bool:
+    """The token's phrase (its entity, if any) comes right after ``word``, or the parse gives it that case."""
+    span = ctx.entity_at(token.i)
+    start = span.start if span is not None else token.i
+    return _has_case(token, word) or (start > 0 and ctx.doc[start - 1].lower_ == word)
+
+
+def _participle(token: Token) -> bool:
+    """'made by', 'was developed by' — not 'to ban the use of X by agencies' (a 'by' phrase of an infinitive is
+    no agent of it). Without a tag, a past-participle ending."""
+    if any(c.dep_ in {"auxpass", "aux:pass"} for c in token.children):
+        return True
+    if token.tag_:
+        return token.tag_ == "VBN" or "Part" in token.morph.to_dict().get("VerbForm", "")
+    return token.lower_.endswith(("ed", "en", "de", "ld", "lt", "ght", "wn"))
+
+
 def _determined(token: Token) -> bool:
     """'the system', 'these devices', 'similar systems' (a determiner child; without a parse, a word before)."""
     left = list(token.children) if token.dep_ else list(token.doc[max(token.sent.start, token.i - 2) : token.i])
@@ -745,12 +1141,22 @@ class _Context:
     """Per-document lookups: which entity covers a token, which entities a noun phrase holds, recent entities."""
 
     def __init__(
-        self, doc: Doc, spans: list[Span], companies: Iterable[str] = (), topic_anaphora: Iterable[str] = ()
+        self,
+        doc: Doc,
+        spans: list[Span],
+        companies: Iterable[str] = (),
+        topic_anaphora: Iterable[str] = (),
+        technology_nouns: Iterable[str] = (),
+        comparison: Iterable[str] = (),
     ) -> None:
         self.doc = doc
+        self.lowered = doc.text.lower()
         self.companies = set(companies)
         self.topic_anaphora = set(topic_anaphora)
+        self.technology_nouns = set(technology_nouns)
+        self.comparison = set(comparison)
         self.event_objects: list[tuple[int, _Ref]] = []  # (trigger index, object) of the events made so far
+        self.supplied: dict[str, list[_Ref]] = {}  # supplier entity_id -> technologies it supplies (events so far)
         self.spans = sorted(spans, key=lambda s: s.start)
         self.starts = [s.start for s in self.spans]
         self._main_country: str | None
@@ -793,6 +1199,12 @@ class _Context:
             span._.country,
         )
 
+    def compared(self, span: Span) -> bool:
+        """'devices that mimic mobile phone towers': a technology named only as what something imitates."""
+        sent_start = span.sent.start
+        before = [t.lower_ for t in self.doc[max(sent_start, span.start - 3) : span.start]]
+        return any(word in self.comparison for word in before)
+
     def entities_for(
         self,
         tokens: list[Token],
@@ -812,6 +1224,8 @@ class _Context:
                 span = self._antecedent_entity(token, labels, anaphora)
                 if span is None and "TECHNOLOGY" in labels:
                     span = self._cataphor(token)
+            if span is not None and span.label_ == "TECHNOLOGY" and self.compared(span):
+                span = None
             ref = self.ref(span) if span is not None else None
             if ref is None and token.lower_ in self.topic_anaphora and "TECHNOLOGY" in labels and _determined(token):
                 ref = self._topic_technology(token)
@@ -848,7 +1262,7 @@ class _Context:
         if self.by_token.get(token.i) is not None:
             return None
         place = self._phrase_entity(token, ("LOCATION",), places=True)
-        if place is None:
+        if place is None or not _names_place_of(place, token):
             return None
         name = f"{place._.canonical or place.text} {token.lower_}"
         return _Ref(f"actor:{slug(name)}", name, "ACTOR", actor_type, None, place._.country)
@@ -976,7 +1390,10 @@ class _Context:
         hedged: bool,
         score: float,
     ) -> Event:
-        self.event_objects.append((trigger.i, obj))
+        if source != "rule:possessive":  # "Tencent's WeChat" names an app in passing: not what the article is about
+            self.event_objects.append((trigger.i, obj))
+        if relation == "supplies" and obj not in self.supplied.setdefault(actor.entity_id, []):
+            self.supplied[actor.entity_id].append(obj)
         sent = trigger.sent
         location = self._location(sent, trigger)
         raw = sent.text
@@ -1002,6 +1419,28 @@ class _Context:
             hedged=hedged,
             score=score,
         )
+
+    def main_technology(self, end: int) -> _Ref | None:
+        """The technology the article names most before token ``end`` (two mentions at least; the first on a tie):
+        what a speaker is talking about when no event came before."""
+        counts: dict[str, int] = {}
+        named: dict[str, Span] = {}  # key -> its plainest mention ("health code" before "health code app")
+        for span in self.spans:
+            if span.start >= end:
+                break
+            if span.label_ == "TECHNOLOGY":
+                # "health code app", "health code system" and "health code" are one technology here
+                words = (span._.canonical or span.text).lower().split()
+                if len(words) > 1 and words[-1] in self.technology_nouns:
+                    words = words[:-1]
+                key = " ".join(words)
+                counts[key] = counts.get(key, 0) + 1
+                if key not in named or len(span) < len(named[key]):
+                    named[key] = span
+        if not counts or max(counts.values()) < 2:
+            return None
+        best = max(counts.values())
+        return self.ref(min((named[k] for k, n in counts.items() if n == best), key=lambda s: s.start))
 
     def _location(self, sent: Span, trigger: Token) -> _Ref | None:
         """The place of the event: a LOCATION the trigger governs ("deployed ... in Croydon", "Police in Moscow

@@ -157,6 +157,38 @@ def _scores_lines(entry: dict[str, Any]) -> list[str]:
     ]
 
 
+def _vocabulary_lines() -> list[str]:
+    """The closed vocabularies and how to get them as ``datasets.ClassLabel`` ids (the files keep strings)."""
+    from pipeline.export import CLOSED_VOCABULARIES
+
+    rows = [
+        [f"`{column}.{field}`", ", ".join(f"`{n}`" for n in names)]
+        for (column, field), names in CLOSED_VOCABULARIES.items()
+    ]
+    return [
+        "### Closed vocabularies",
+        "",
+        "These fields take one of a fixed list of values (or null). They are strings in the files, so `pandas` reads",
+        "and filters them as they are (`relation == 'uses'`) and the values mean the same in every version. For",
+        "integer class ids, cast them to `datasets.ClassLabel` (names in this order; a null stays null):",
+        "",
+        *_table(rows, ["field", "values (class id = position)"]),
+        "",
+        "```python",
+        "import copy",
+        "from datasets import ClassLabel",
+        'features = copy.deepcopy(ds["train"].features)',
+        'features["events"].feature["relation"] = ClassLabel(names=['
+        + ", ".join(f'"{n}"' for n in CLOSED_VOCABULARIES[("events", "relation")])
+        + "])",
+        'ids = ds["train"].cast(features)  # ids.features["events"].feature["relation"].int2str(0) == "uses"',
+        "```",
+        "",
+        "The technology `category` / `object_category` stays a string: the taxonomy grows between versions, and class",
+        "ids (positions in the list) would then shift.",
+    ]
+
+
 def card_body(settings: Settings, versions: list[dict[str, Any]]) -> str:
     ordered = sorted(versions, key=lambda v: version_key(v["version"]), reverse=True)
     newest = ordered[0]
@@ -259,6 +291,8 @@ def card_body(settings: Settings, versions: list[dict[str, Any]]) -> str:
         "| `events` | list[struct] | `relation`, `actor`, `object`, `object_label`, `start`/`end`/`evidence` of the "
         "sentence, `actor_type`, `object_category`, `location`, `country`, `negated`, `hedged`, `score` |",
         "| `provenance` | struct | `retrieved_at`, `sha256` of the raw input, pipeline and spaCy pipeline versions |",
+        "",
+        *_vocabulary_lines(),
         "",
         "## Annotations: the tagger and its scores",
         "",
