@@ -496,6 +496,7 @@ OPENING_HEADS = {
     "Commissioner",
     "Organization",
     "Organisation",
+    "Service",
 }
 CONNECTORS = {"of", "for", "and", "on", "&", "de"}
 # Capitalised words that start a sentence or a clause without being part of a name.
@@ -1015,7 +1016,36 @@ class ActorTagger:
             ]
         if self.use_ner or pattern_persons:
             self._add_ner_actors(doc, pattern_persons)
+        if self.patterns:
+            self._add_place_chapters(doc)
         return doc
+
+    def _add_place_chapters(self, doc: Doc) -> None:
+        """An organisation's national or state chapter is one name: "Amnesty International Kenya",
+        "Digital Security Lab Ukraine", "ACLU of Ohio" (an acronym, "of", a state or country)."""
+        places = {c.start: c for c in candidates(doc, "LOCATION")}
+        for actor in candidates(doc, "ACTOR"):
+            attrs = candidate_attrs(actor)
+            if attrs.get("actor_type") == "person" or not actor[-1].text[:1].isupper() or actor.end >= len(doc):
+                continue
+            of = doc[actor.end].lower_ == "of" and actor[-1].is_upper and len(actor[-1]) >= 2
+            place = places.get(actor.end + 1 if of else actor.end)
+            if place is None or "\n" in doc[place.start - 1].whitespace_ or "\n" in actor[-1].whitespace_:
+                continue
+            readings = self.locations.places.get(place.text, [])
+            if not any(p.kind in {"country", "admin1"} for p in readings):
+                continue
+            if place.end < len(doc) and _is_name_token(doc[place.end]) and doc[place.end].text not in NON_NAME_WORDS:
+                continue  # the place opens a longer name ("ACLU Ohio Chapter ..."): leave it to the other rules
+            add_candidate(
+                doc,
+                actor.start,
+                place.end,
+                "ACTOR",
+                actor_type=attrs.get("actor_type"),
+                country=candidate_attrs(place).get("country") or attrs.get("country"),
+                source=attrs.get("source") or "pattern",
+            )
 
     def _is_place_or_known(self, text: str) -> bool:
         """A place or demonym: not the name of an organisation a descriptor introduces ("the Israeli firm")."""
@@ -1144,8 +1174,18 @@ class ActorTagger:
             if "\n" in prev.whitespace_:
                 break
             glued = prev.text in {"-", "–"} and not prev.whitespace_ and start >= 2 and not doc[start - 2].whitespace_
+            # "Prosecutor General's Office", "Attorney-General's Department", "Mayor's Office": a role's own office
+            possessive = (
+                prev.text in {"'s", "’s"}
+                and start >= 2
+                and doc[start - 2].text in POSSESSIVE_OFFICE_ROLES
+                and doc[head_start].text in {"Office", "Department", "Bureau", "Chambers", "Secretariat"}
+            )
+            if possessive:
+                start -= 2
+                continue
             linked = (
-                prev.lower_ in {"of", "and", "for", "na", "&"}
+                prev.lower_ in {"of", "and", "for", "to", "na", "&"}
                 and start >= 2
                 and _is_name_token(doc[start - 2])
                 and doc[start - 2].text not in NON_NAME_WORDS
@@ -1161,7 +1201,9 @@ class ActorTagger:
             if is_sentence_start(doc, start - 1) and prev.text in NON_NAME_WORDS:
                 break
             start -= 1
-        while start < head_start and (doc[start].lower_ in {"of", "and", "for", "na", "&"} or doc[start].is_punct):
+        while start < head_start and (
+            doc[start].lower_ in {"of", "and", "for", "to", "na", "&"} or doc[start].is_punct
+        ):
             start += 1
         end = head_end
         head_word = doc[head_end - 1].text
@@ -1409,7 +1451,17 @@ def _expand_complement(doc: Doc, end: int) -> int:
             k < len(doc)
             and _is_name_token(doc[k])
             and doc[k].text not in NON_NAME_WORDS
-            and not (k == j and (doc[k].text in OPENING_HEADS or doc[k].text in FOREIGN_OPENERS))
+            and not (
+                k == j
+                and (
+                    doc[k].text in OPENING_HEADS
+                    # "Office for Police Conduct" is one name: "Police" opens a second one only after "and"
+                    or (
+                        doc[k].text in FOREIGN_OPENERS
+                        and (doc[k].text not in {"Police", "Service"} or doc[i].lower_ in {"and", "&"})
+                    )
+                )
+            )
         ):
             k += 1
         if k == j:
@@ -1471,6 +1523,35 @@ _SUBJECT_WORDS = {
     "Labor",
     "Expression",
     "Public",
+    "Economy",
+    "Society",
+    "Finance",
+    "Planning",
+    "Commerce",
+    "Energy",
+    "Transport",
+    "Welfare",
+    "Youth",
+    "Defence",
+    "Defense",
+    "Telecommunications",
+}
+# Roles whose office is named after them with a possessive.
+POSSESSIVE_OFFICE_ROLES = {
+    "General",
+    "Sheriff",
+    "Commissioner",
+    "Prosecutor",
+    "Ombudsman",
+    "President",
+    "Governor",
+    "Mayor",
+    "Auditor",
+    "Solicitor",
+    "Chancellor",
+    "Premier",
+    "Registrar",
+    "Coroner",
 }
 _BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
 

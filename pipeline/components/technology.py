@@ -256,6 +256,12 @@ DATA_HEADS = [
     "dumps",
     "dump",
 ]
+# Generic words after a technology's name or term, left out of its span ("gunshot detection system").
+GENERIC_TECH_HEADS = frozenset(
+    {"system", "systems", "tool", "tools", "platform", "service", "technology", "programme", "program", "solution"}
+)
+# Words after a product's name that are not part of it ("TraceTogether data", "Sfera camera").
+NAME_ONLY_HEADS = frozenset({"data", "camera", "cameras", "app", "software", "device", "devices", "network"})
 BULK_WORDS = ["mass", "bulk", "blanket", "indiscriminate", "wholesale", "large-scale", "systematic"]
 BULK_ACTIONS = [
     "collection",
@@ -595,6 +601,8 @@ class TechnologyMatcher:
                 trimmed = _trim_span(span)
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
+        found = [self._name_or_term(doc, m, hits) for m in found]
+        found = [m for m in found if not self._is_group_or_law(doc, m[0], m[1])]
         # Keep the longest match at each position (at equal length the taxonomy, then patterns, then the model);
         # the resolver settles overlaps with other labels.
         rank = {"taxonomy": 0, "pattern": 1, "model": 2}
@@ -607,6 +615,48 @@ class TechnologyMatcher:
             taken_until = end
             out.append((start, end, category, source))
         return out
+
+    def _name_or_term(
+        self, doc: Doc, match: tuple[int, int, str | None, str], hits: list[tuple[int, int, str]]
+    ) -> tuple[int, int, str | None, str]:
+        """A technology is named without the generic word after it: "gunshot detection (system)", "social media
+        monitoring (tool)" when the words before it are a taxonomy term; "TraceTogether (data)", "Sfera (camera)"
+        when they are a product name. Acronyms keep the head ("CCTV cameras", "AI cameras")."""
+        start, end, category, source = match
+        if end - start < 2 or not doc[end - 1].is_lower or any(h[0] == start and h[1] == end for h in hits):
+            return match  # a taxonomy term as a whole stays whole ("facial recognition cameras")
+        head = doc[end - 1].lower_
+        if head in GENERIC_TECH_HEADS and any(h[0] == start and h[1] == end - 1 for h in hits):
+            return (start, end - 1, category, source)
+        if head in GENERIC_TECH_HEADS | NAME_ONLY_HEADS:
+            name_end = start
+            while name_end < end - 1 and _is_name_like(doc[name_end]) and not doc[name_end].is_upper:
+                name_end += 1
+            if (
+                name_end == end - 1
+                and doc[name_end - 1].text not in {"-", "–"}
+                and doc[start:name_end].text.lower() not in self.term_category  # "Facial-Recognition cameras"
+            ):
+                return (start, name_end, category, source)
+        return match
+
+    def _is_group_or_law(self, doc: Doc, start: int, end: int) -> bool:
+        """People ("Hungarians", "Muscovites", "Vietnamese users") and laws ("Privacy Act", "the Criminal Procedure
+        Code") are never technologies."""
+        from pipeline.components.actors import LEGAL_WORDS
+
+        first = doc[start]
+        if doc[end - 1].text in LEGAL_WORDS or (end < len(doc) and doc[end].text in LEGAL_WORDS):
+            return True
+        if first.text in self.locations.demonyms and (end - start == 1 or doc[start + 1].is_lower):
+            return doc[start:end].text not in self.term_category
+        return (
+            end - start == 1
+            and first.is_title
+            and first.text.endswith(("ians", "ites", "ans"))
+            and first.text not in self.term_category
+            and first.text not in self.known_names
+        )
 
     def _names_before_heads(self, doc: Doc) -> list[tuple[int, int]]:
         """ "Quetzal spyware", "the Nazer app", "the “Olho Vivo” system": capitalised words before a lower-case
