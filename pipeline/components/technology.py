@@ -617,7 +617,7 @@ class TechnologyMatcher:
         return out
 
     def _name_or_term(
-        self, doc: Doc, match: tuple[int, int, str | None, str], hits: list[tuple[int, int, str]]
+        self, doc: Doc, match: tuple[int, int, str | None, str], hits: list[tuple[int, int, str | None]]
     ) -> tuple[int, int, str | None, str]:
         """A technology is named without the generic word after it: "gunshot detection (system)", "social media
         monitoring (tool)" when the words before it are a taxonomy term; "TraceTogether (data)", "Sfera (camera)"
