@@ -1552,6 +1552,7 @@ POSSESSIVE_OFFICE_ROLES = {
     "Premier",
     "Registrar",
     "Coroner",
+    "Defender",
 }
 _BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
 
