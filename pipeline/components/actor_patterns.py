@@ -86,6 +86,9 @@ DESCRIPTOR_TYPES: dict[str, str] = {
     "giant": "company",
     "conglomerate": "company",
     "reseller": "company",
+    "operator": "company",
+    "carrier": "company",
+    "vendor": "company",
     "retailer": "company",
     "outlet": "media",
     "newspaper": "media",
@@ -253,6 +256,8 @@ def descriptor_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[
     n = len(doc)
     for token in doc:
         word = token.lower_
+        if word == "up" and token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ == "start":
+            word = "start-up"  # the tokenizer splits "start-up" into three tokens
         actor_type = DESCRIPTOR_TYPES.get(word)
         if actor_type is None or token.text[:1].isupper():
             continue
@@ -424,6 +429,10 @@ FOREIGN_OPENERS: dict[str, str] = {
     "Rede": "civil_society",
     "Observatorio": "civil_society",
     "Observatório": "civil_society",
+    "Dirección": "government",
+    "Direção": "government",
+    "Autoridade": "government",
+    "Autoridad": "government",
     "Secretaría": "government",
     "Secretaria": "government",
     "Ministerio": "government",

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,25 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Government",): "government",
     ("Committee",): "government",
     ("Commissioner",): "government",
+    ("Senate",): "government",
+    ("Congress",): "government",
+    ("Municipality",): "government",
+    ("Battalion",): "law_enforcement",
     ("Inc",): "company",
+    # Company forms and words of other languages ("Lærling Digital AS", "Redmar Tecnologías", "Nación Servicios")
+    ("AS",): "company",
+    ("ASA",): "company",
+    ("Ltda",): "company",
+    ("Tecnologías",): "company",
+    ("Tecnologias",): "company",
+    ("Tecnologia",): "company",
+    ("Sistemas",): "company",
+    ("Servicios",): "company",
+    ("Serviços",): "company",
+    ("Soluciones",): "company",
+    ("Soluções",): "company",
+    ("Logistics",): "company",
+    ("Movilidad",): "company",
     ("Inc.",): "company",
     ("Ltd",): "company",
     ("Ltd.",): "company",
@@ -277,7 +296,7 @@ TYPE_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
         ),
         "law_enforcement",
     ),
-    (frozenset({"Intelligence", "Espionage"}), "intelligence"),
+    (frozenset({"Intelligence", "Espionage", "Inteligencia", "Inteligência"}), "intelligence"),
     (frozenset({"Army", "Armed", "Military", "Navy", "Ejército"}), "military"),
     (frozenset({"University", "Universidad", "Universidade", "Université", "Laboratório", "Research"}), "academic"),
 )
@@ -1018,7 +1037,41 @@ class ActorTagger:
             self._add_ner_actors(doc, pattern_persons)
         if self.patterns:
             self._add_place_chapters(doc)
+            self._repeat_introduced_names(doc)
         return doc
+
+    def _repeat_introduced_names(self, doc: Doc) -> None:
+        """A name a descriptor introduced ("the ride-hailing company Kovoja") is the same actor when it comes back
+        on its own ("Kovoja said"), where neither the NER nor a pattern sees it."""
+        introduced = {
+            c.text: candidate_attrs(c)
+            for c in candidates(doc, "ACTOR")
+            if candidate_attrs(c).get("source") == "pattern"
+            and candidate_attrs(c).get("actor_type") not in (None, "person")
+        }
+        if not introduced:
+            return
+        text = full_text(doc)
+        covered = bytearray(len(text))
+        for c in candidates(doc):
+            covered[c.start_char : c.end_char] = b"\x01" * (c.end_char - c.start_char)
+        for name, attrs in introduced.items():
+            for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+                if any(covered[match.start() : match.end()]):
+                    continue
+                span = doc.char_span(match.start(), match.end())
+                if span is None:
+                    continue
+                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+                add_candidate(
+                    doc,
+                    span.start,
+                    span.end,
+                    "ACTOR",
+                    actor_type=attrs.get("actor_type"),
+                    country=attrs.get("country"),
+                    source="pattern",
+                )
 
     def _add_place_chapters(self, doc: Doc) -> None:
         """An organisation's national or state chapter is one name: "Amnesty International Kenya",
@@ -1060,6 +1113,9 @@ class ActorTagger:
         if any(w.lower() in {"and", "&", "of", "for", "on", "in"} for w in text.split()):
             return True
         words = text.split()
+        last = self.locations.places.get(words[-1], []) if len(words) > 1 else []
+        if any(p.kind == "country" for p in last):
+            return True  # "Airtel Uganda": a company's national arm
         first = self.locations.places.get(words[0], []) if words else []
         if trust_places and (
             any(p.kind == "country" for p in first) or (words and words[0] in self.locations.demonyms)
@@ -1102,7 +1158,9 @@ class ActorTagger:
                 i += 1
                 continue
             end, entry = hit
-            if not entry.sentence_start and is_sentence_start(doc, i):
+            # A name that is also a word ("Meta") counts at a sentence start only when it speaks ("Meta said").
+            speaks = end < n and doc[end].lower_ in _SPEECH_VERBS
+            if not entry.sentence_start and is_sentence_start(doc, i) and not speaks:
                 i += 1
                 continue
             out.append((i, end, entry))
@@ -1215,6 +1273,8 @@ class ActorTagger:
             and (
                 doc[end + 1].text in self.locations.places
                 or any(c.start == end + 1 for c in candidates(doc, "LOCATION"))
+                # "Armed Forces of the Philippines"
+                or (doc[end + 1].lower_ == "the" and any(c.start == end + 2 for c in candidates(doc, "LOCATION")))
             )
         ):
             end = _expand_complement(doc, head_end)  # "Federal Government of Nigeria", "Central Bank of Brazil"
@@ -1260,6 +1320,12 @@ class ActorTagger:
     # -- NER ------------------------------------------------------------------------------------------------
     def _add_ner_actors(self, doc: Doc, pattern_persons: list[Span] | None = None) -> None:
         persons: list[Span] = list(pattern_persons or [])
+        pattern_offsets = {(span.start, span.end) for span in persons}
+        org_types: dict[str, str] = {}
+        for c in candidates(doc, "ACTOR"):
+            typed = candidate_attrs(c).get("actor_type")
+            if typed not in (None, "person"):
+                org_types.setdefault(c.text, typed)
         covered = {i for span in persons for i in range(span.start, span.end)}
         person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
         # Family names come last ("Adebayo Salami") or first ("Cao Yongchang"): both ends of a full name count.
@@ -1299,12 +1365,24 @@ class ActorTagger:
                 and (_is_group_word(span.text, self.locations.demonyms) or span.text.lower() in NOT_PEOPLE)
             ):
                 continue  # "Muslims", "Americans": groups; "Covid", "Brexit": events, not named people
+            if kind == "PERSON" and span.text in org_types:
+                kind = "ORG"  # "Gojek said", after "the ride-hailing company Gojek": one name, one kind
             if kind == "PERSON":
                 entry = self.index.get(span.text)
                 if entry is not None:
                     continue  # the gazetteer already has it
-                if len(span) == 1 and span.start > 0 and doc[span.start - 1].lower_ in {"from", "in", "near", "at"}:
-                    continue  # "an organiser from Kibera": a place the NER took for a person
+                before = doc[span.start - 1].lower_ if span.start > 0 else ""
+                if (
+                    (
+                        before in {"from", "in", "near", "at", "along"}
+                        or (len(span) == 1 and before in _PLACE_PREPOSITIONS)
+                    )
+                    and not (span.end < len(doc) and doc[span.end].text in {"'s", "’s"})
+                    and not any(t.text in surnames for t in span)
+                ):
+                    continue  # "an organiser from Kibera", "the station in Al Barsha": a place, not a person
+                if span.end < len(doc) and doc[span.end].lower_ in _PLACE_NOUNS:
+                    continue  # "Gangnam station", "Knez Mihailova street"
                 if len(span) > 1 and self._is_not_person_name(span.text, trust_places=False):
                     continue  # "Avenida Paulista", "Kenya Daily Sentinel": built like a place or an organisation
                 if any(i in covered for i in range(span.start, span.end)):
@@ -1312,7 +1390,9 @@ class ActorTagger:
                 persons.append(span)
                 continue
             entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
-            actor_type = entry.actor_type if entry else self.type_of_org(span)
+            actor_type = entry.actor_type if entry else self.type_of_org(span) or org_types.get(span.text)
+            if actor_type is None and (span.start, span.end) in pattern_offsets:
+                continue  # "said Mariana Alves, whose son ...": the context makes the NER's ORG a person
             add_candidate(
                 doc,
                 span.start,
@@ -1536,6 +1616,9 @@ _SUBJECT_WORDS = {
     "Defense",
     "Telecommunications",
 }
+_PLACE_PREPOSITIONS = {"from", "in", "near", "at", "on", "along", "outside", "around", "across"}  # single words
+_PLACE_NOUNS = {"station", "street", "square", "market", "district", "camp", "island", "road", "avenue", "airport"}
+_SPEECH_VERBS = {"said", "says", "told", "denied", "declined", "confirmed", "announced", "added", "responded"}
 # Roles whose office is named after them with a possessive.
 POSSESSIVE_OFFICE_ROLES = {
     "General",

@@ -25,7 +25,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from pipeline.components.common import CLAUSE_OPENERS, add_candidate, read_json
+from pipeline.components.common import CLAUSE_OPENERS, add_candidate, is_sentence_start, read_json
 from pipeline.paths import MODELS_DIR
 from pipeline.taxonomy import TAXONOMY_PATH, term_variants
 
@@ -132,6 +132,8 @@ _NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
 # "mass collection of call records".
 TECHNIQUE_MODIFIERS = [
     "emotion",
+    "drone",
+    "content",
     "gait",
     "voice",
     "face",
@@ -165,6 +167,8 @@ TECHNIQUE_MODIFIERS = [
 ]
 TECHNIQUE_ACTIONS = [
     "detection",
+    "monitoring",
+    "filtering",
     "recognition",
     "tracking",
     "analysis",
@@ -599,8 +603,15 @@ class TechnologyMatcher:
                 if span.end < len(doc) and doc[span.end].lower_ in {"said", "says", "told", "added", "who"}:
                     continue  # "Pan said": a person, whatever the recogniser thinks
                 trimmed = _trim_span(span)
+                if (
+                    trimmed is not None
+                    and _plural_at_sentence_start(trimmed)
+                    and trimmed.text not in self.term_category
+                ):
+                    continue  # "Users moved to ...": a plural noun capitalised by its place, not a product
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
+        found.extend(_x_among_platforms(doc, found))
         found = [self._name_or_term(doc, m, hits) for m in found]
         found = [m for m in found if not self._is_group_or_law(doc, m[0], m[1])]
         # Keep the longest match at each position (at equal length the taxonomy, then patterns, then the model);
@@ -623,11 +634,13 @@ class TechnologyMatcher:
         monitoring (tool)" when the words before it are a taxonomy term; "TraceTogether (data)", "Sfera (camera)"
         when they are a product name. Acronyms keep the head ("CCTV cameras", "AI cameras")."""
         start, end, category, source = match
-        if end - start < 2 or not doc[end - 1].is_lower or any(h[0] == start and h[1] == end for h in hits):
-            return match  # a taxonomy term as a whole stays whole ("facial recognition cameras")
+        if end - start < 2 or not doc[end - 1].is_lower:
+            return match
         head = doc[end - 1].lower_
         if head in GENERIC_TECH_HEADS and any(h[0] == start and h[1] == end - 1 for h in hits):
             return (start, end - 1, category, source)
+        if any(h[0] == start and h[1] == end for h in hits):
+            return match  # a taxonomy term as a whole stays whole ("Facial-Recognition cameras")
         if head in GENERIC_TECH_HEADS | NAME_ONLY_HEADS:
             name_end = start
             while name_end < end - 1 and _is_name_like(doc[name_end]) and not doc[name_end].is_upper:
@@ -829,6 +842,44 @@ def _is_name_like(token: Any) -> bool:
     if re.match(r"^[a-z]{1,4}[A-Z]", text):
         return True  # "iMessage", "vpnMentor"
     return bool(text) and (text[0].isupper() or text[0].isdigit() or text in {"-", "–"}) and text not in _QUOTES
+
+
+def _plural_at_sentence_start(span: Span) -> bool:
+    token = span[0]
+    return len(span) == 1 and token.is_title and token.text.endswith("s") and is_sentence_start(span.doc, token.i)
+
+
+def _x_among_platforms(
+    doc: Doc, found: list[tuple[int, int, str | None, str]]
+) -> list[tuple[int, int, str | None, str]]:
+    """The platform X by its company: listed with other platforms ("Facebook, X and YouTube") or named with its old
+    name ("X, formerly Twitter"). A lone "X" is otherwise a letter."""
+    platform_ends = {e for _s, e, c, _src in found if c == PLATFORM_CATEGORY}
+    platform_starts = {s for s, _e, c, _src in found if c == PLATFORM_CATEGORY}
+    out: list[tuple[int, int, str | None, str]] = []
+    for token in doc:
+        if token.text != "X":
+            continue
+        i = token.i
+        before = [doc[k].lower_ for k in range(max(0, i - 2), i)]
+        after = [doc[k].lower_ for k in range(i + 1, min(len(doc), i + 3))]
+        joined = (",", "and", "or")
+        two_before = before in ([",", "and"], [",", "or"])
+        two_after = after in ([",", "and"], [",", "or"])
+        listed_after = (
+            bool(before)
+            and before[-1] in joined
+            and (i - 1 in platform_ends or (two_before and i - 2 in platform_ends))
+        )
+        listed_before = (
+            bool(after)
+            and after[0] in joined
+            and (i + 2 in platform_starts or (two_after and i + 3 in platform_starts))
+        )
+        formerly = after[:1] in (["("], [","]) and after[1:2] == ["formerly"]
+        if listed_after or listed_before or formerly:
+            out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
+    return out
 
 
 def _looks_like_product(span: Span) -> bool:
