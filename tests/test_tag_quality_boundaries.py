@@ -158,3 +158,54 @@ def test_capitalised_plurals_at_a_sentence_start_are_not_products(nlp: Language)
     tech = texts(tag(nlp, text), "TECHNOLOGY")
     assert "Users" not in tech and "Residents" not in tech
     assert "Bluesky" in tech and "Telegram" in tech
+
+
+def test_names_glossed_or_listed_as_platforms_are_technologies(nlp: Language) -> None:
+    text = (
+        "The ministry launched an app, Civic Lantern, that lets citizens report posts. The court suspended "
+        "Kipande Hai, the new digital ID. Most reports concerned posts on Facebook, LINE and TikTok."
+    )
+    tech = texts(tag(nlp, text), "TECHNOLOGY")
+    assert tech["Civic Lantern"].category == "apps_and_platforms", sorted(tech)
+    assert tech["Kipande Hai"].category == "digital_identity"
+    assert tech["LINE"].category == "apps_and_platforms"
+    assert "Civic Lantern" not in texts(tag(nlp, text), "ACTOR")
+
+
+def test_holidays_and_names_cut_before_a_particle_are_not_technologies(nlp: Language) -> None:
+    text = "Drones flew over parties on Labor Day weekend. Schools in the Complexo da Maré favelas closed again."
+    tech = texts(tag(nlp, text), "TECHNOLOGY")
+    assert "Labor Day" not in tech and "Complexo da" not in tech, sorted(tech)
+    assert "Drones" in tech
+
+
+def test_photo_credit_lines_name_no_entity(nlp: Language) -> None:
+    text = (
+        "Court hears hacking claim\nBy Youssef Amrani\nPhoto credit: Samira Bennani / Maghreb Daily\n\n"
+        "A court in Rabat heard the complaint."
+    )
+    entities = tag(nlp, text)
+    assert not [e for e in entities if e.start < text.index("A court")], entities
+    assert "Rabat" in texts(entities, "LOCATION")
+
+
+def test_an_upper_case_dateline_is_a_location(nlp: Language) -> None:
+    text = "CARACAS — Families in Petare say they lost their food bonuses."
+    places = texts(tag(nlp, text), "LOCATION")
+    assert places["CARACAS"].country == "VE", sorted(places)
+    assert "CARACAS" not in texts(tag(nlp, text), "ACTOR")
+
+
+def test_foreign_and_general_offices_are_whole_names(nlp: Language) -> None:
+    text = (
+        "His lawyer said the Directorate General for Territorial Surveillance was the client. The Fiscalía "
+        "General de Justicia de la Ciudad de México requested footage, and the Rio de Janeiro State Public "
+        "Defender's Office went to court."
+    )
+    actors = texts(tag(nlp, text), "ACTOR")
+    for name in (
+        "Directorate General for Territorial Surveillance",
+        "Fiscalía General de Justicia de la Ciudad de México",
+        "Rio de Janeiro State Public Defender's Office",
+    ):
+        assert name in actors, f"{name}: {sorted(actors)}"

@@ -26,13 +26,14 @@ _CREDIT_LINE = re.compile(
     r"^[ \t]*(?:(?:(?:With|with|Additional|additional) )?(?:reporting|Reporting|REPORTING) by|By|BY|Written by|"
     r"Edited by|Editing by|Compiled by|Translated by|Words by)\b[^\n]{0,160}$"
     r"|^[ \t]*(?:Photos?|Photograph(?:s|y)?|Pictures?|Images?|Video|Illustrations?|Graphics?|Credit|Source)"
+    r"(?:[ \t]+(?:credits?|CREDITS?))?"  # "Photo credit: ..."
     r"(?:[ \t]*:|[ \t]+by\b|[ \t]+courtesy\b)[^\n]{0,160}$",
     re.MULTILINE,
 )
 _INLINE_CREDIT = re.compile(
     r"(?:[|•·;]|\()\s*(?:(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by|[Ee]diting by|[Ee]dited by)\b[^\n]{0,120}"
     r"|(?:[|•·;]|\()\s*(?:Photos?|Photograph|Pictures?|Images?|Illustration|Credit)\s*(?::|by\b)[^\n]{0,120}"
-    r"|\b(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: by)?\s*:\s*[^\n]{0,120}"
+    r"|\b(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: credits?)?(?: by)?\s*:\s*[^\n]{0,120}"
     r"|\b(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by [^\n]{0,120}"
 )
 
@@ -430,6 +431,9 @@ FOREIGN_OPENERS: dict[str, str] = {
     "Observatorio": "civil_society",
     "Observatório": "civil_society",
     "Dirección": "government",
+    "Fiscalía": "government",
+    "Procuraduría": "government",
+    "Contraloría": "government",
     "Direção": "government",
     "Autoridade": "government",
     "Autoridad": "government",

@@ -1243,7 +1243,7 @@ class ActorTagger:
                 start -= 2
                 continue
             linked = (
-                prev.lower_ in {"of", "and", "for", "to", "na", "&"}
+                prev.lower_ in {"of", "and", "for", "to", "na", "&", "de", "do", "da", "del", "dos", "das"}
                 and start >= 2
                 and _is_name_token(doc[start - 2])
                 and doc[start - 2].text not in NON_NAME_WORDS
@@ -1266,6 +1266,8 @@ class ActorTagger:
         end = head_end
         head_word = doc[head_end - 1].text
         if head_word in OPENING_HEADS or doc[head_start].text in OPENING_HEADS:
+            if head_end < len(doc) and doc[head_end].text == "General":
+                head_end += 1  # "Directorate General for Territorial Surveillance", "Secretariat General of ..."
             end = _expand_complement(doc, head_end)
         elif (
             end + 1 < len(doc)

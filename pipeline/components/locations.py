@@ -368,6 +368,25 @@ def _person_name_parts(gazetteer: Path) -> set[str]:
 class LocationTagger:
     """Adds LOCATION candidates with country, admin1, coordinates and GeoNames id."""
 
+    def _datelines(self, doc: Doc, known: set[tuple[int, int]]) -> list[tuple[tuple[int, int], list[Place]]]:
+        """ "CARACAS —", "NEW DELHI, March 3 -": a capitalised place opening a line, before a dash or a comma."""
+        out: list[tuple[tuple[int, int], list[Place]]] = []
+        for token in doc:
+            i = token.i
+            if not (token.is_upper and token.is_alpha and len(token) > 1) or not (
+                i == 0 or "\n" in doc[i - 1].whitespace_ or "\n" in doc[i - 1].text
+            ):
+                continue
+            end = i
+            while end < len(doc) and end - i < 3 and doc[end].is_upper and doc[end].is_alpha:
+                end += 1
+            if end >= len(doc) or doc[end].text not in {"—", "–", "-", ",", "("} or (i, end) in known:
+                continue
+            places = self.index.places.get(doc[i:end].text.title(), [])
+            if places:
+                out.append(((i, end), places))
+        return out
+
     def __init__(
         self, nlp: Language, name: str, min_population: int = 15000, use_ner: bool = True, dominant_share: float = 0.6
     ) -> None:
@@ -386,6 +405,7 @@ class LocationTagger:
             t.text for s, e in ner_persons if e - s > 1 for t in doc[s:e] if t.is_title and not self._well_known(t.text)
         }
         found = self._lookup(doc, ner_places, ner_persons, person_names)
+        found.extend(self._datelines(doc, {offsets for offsets, _places in found}))
         # A city name used as a person's name once ("David Davis") is that person elsewhere too ("Davis said").
         found = [
             (offsets, places)

@@ -132,6 +132,10 @@ _NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
 # "mass collection of call records".
 TECHNIQUE_MODIFIERS = [
     "emotion",
+    "email",
+    "e-mail",
+    "chat",
+    "message",
     "drone",
     "content",
     "gait",
@@ -208,6 +212,10 @@ TECHNIQUE_HEADS = [
 ]
 DATA_MODIFIERS = [
     "location",
+    "driving",
+    "behaviour",
+    "behavior",
+    "telematics",
     "position",
     "positioning",
     "movement",
@@ -262,8 +270,20 @@ DATA_HEADS = [
 ]
 # Generic words after a technology's name or term, left out of its span ("gunshot detection system").
 GENERIC_TECH_HEADS = frozenset(
-    {"system", "systems", "tool", "tools", "platform", "service", "technology", "programme", "program", "solution"}
+    {
+        "system",
+        "systems",
+        "tool",
+        "tools",
+        "platform",
+        "service",
+        "technology",
+        "programme",
+        "program",
+        "solution",
+    }
 )
+_NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "la", "of", "the", "and", "van", "von", "al"})
 # Words after a product's name that are not part of it ("TraceTogether data", "Sfera camera").
 NAME_ONLY_HEADS = frozenset({"data", "camera", "cameras", "app", "software", "device", "devices", "network"})
 BULK_WORDS = ["mass", "bulk", "blanket", "indiscriminate", "wholesale", "large-scale", "systematic"]
@@ -519,8 +539,8 @@ class TechnologyMatcher:
             [
                 [kind, comma, {"LOWER": {"IN": NAMING_VERBS}}, {"LOWER": "as", "OP": "?"}, quote, *name],
                 [kind, comma, {"LOWER": "known"}, {"LOWER": "as"}, quote, *name],
-                # "The app, OnDuty, sent ...": a name in apposition to a product word opening the sentence
-                [{"LOWER": "the", "IS_SENT_START": True}, kind, {"ORTH": ","}, quote, *name],
+                # "The app, OnDuty, sent ...", "launched an app, Thai Guardian, that ...": a name in apposition
+                [{"LOWER": {"IN": ["the", "a", "an", "its", "their", "new"]}}, kind, {"ORTH": ","}, quote, *name],
                 [
                     {"LOWER": {"IN": ["sold", "marketed", "sells", "markets", "branded", "rebranded"]}},
                     {"LOWER": "as"},
@@ -612,6 +632,7 @@ class TechnologyMatcher:
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
         found.extend(_x_among_platforms(doc, found))
+        found.extend(self._names_glossed_by_terms(doc, found, hits))
         found = [self._name_or_term(doc, m, hits) for m in found]
         found = [m for m in found if not self._is_group_or_law(doc, m[0], m[1])]
         # Keep the longest match at each position (at equal length the taxonomy, then patterns, then the model);
@@ -653,6 +674,37 @@ class TechnologyMatcher:
                 return (start, name_end, category, source)
         return match
 
+    def _names_glossed_by_terms(
+        self, doc: Doc, found: list[tuple[int, int, str | None, str]], hits: list[tuple[int, int, str | None]]
+    ) -> list[tuple[int, int, str | None, str]]:
+        """ "Maisha Namba, the new digital ID": a capitalised name glossed in apposition by a taxonomy term is that
+        technology."""
+        term_at = {h[0]: h for h in hits if h[2]}
+        taken = {i for s, e, _c, _src in found for i in range(s, e)}
+        out: list[tuple[int, int, str | None, str]] = []
+        for comma in doc:
+            if comma.text != "," or comma.i < 1 or comma.i + 2 >= len(doc):
+                continue
+            k = comma.i + 1
+            if doc[k].lower_ not in {"the", "a", "an", "its", "their"}:
+                continue
+            k += 1
+            while k < len(doc) and k <= comma.i + 4 and k not in term_at and doc[k].is_lower and doc[k].is_alpha:
+                k += 1  # "the new", "a state-run"
+            term = term_at.get(k)
+            if term is None:
+                continue
+            e = comma.i
+            s = e
+            while s > 0 and e - s < 4 and _is_name_like(doc[s - 1]) and doc[s - 1].text not in {"-", "–"}:
+                s -= 1
+            if s == e or any(i in taken for i in range(s, e)) or self._is_known_non_technology(doc[s:e]):
+                continue
+            if is_sentence_start(doc, s) and e - s == 1:
+                continue  # "Officials, the ...": a capitalised first word is no name
+            out.append((s, e, term[2], "pattern"))
+        return out
+
     def _is_group_or_law(self, doc: Doc, start: int, end: int) -> bool:
         """People ("Hungarians", "Muscovites", "Vietnamese users") and laws ("Privacy Act", "the Criminal Procedure
         Code") are never technologies."""
@@ -661,6 +713,10 @@ class TechnologyMatcher:
         first = doc[start]
         if doc[end - 1].text in LEGAL_WORDS or (end < len(doc) and doc[end].text in LEGAL_WORDS):
             return True
+        if doc[end - 1].text in {"Day", "Days", "Eve"}:
+            return True  # "Labor Day": a holiday
+        if doc[end - 1].lower_ in _NAME_PARTICLES and end < len(doc) and doc[end].is_title:
+            return True  # "Complexo da" (Maré): cut inside a longer name
         if first.text in self.locations.demonyms and (end - start == 1 or doc[start + 1].is_lower):
             return doc[start:end].text not in self.term_category
         return (
@@ -715,6 +771,8 @@ class TechnologyMatcher:
                 s -= 1
             name = (s, e)
         s, e = name
+        if e < len(doc) and doc[e].lower_ in {"said", "says", "told", "added", "wrote"}:
+            return None  # "the tool, Smith said": a person speaking, not a product
         while s < e and doc[s].text in {"-", "–", "."}:
             s += 1
         while e > s and doc[e - 1].text in {"-", "–", "."}:
@@ -852,15 +910,23 @@ def _plural_at_sentence_start(span: Span) -> bool:
 def _x_among_platforms(
     doc: Doc, found: list[tuple[int, int, str | None, str]]
 ) -> list[tuple[int, int, str | None, str]]:
-    """The platform X by its company: listed with other platforms ("Facebook, X and YouTube") or named with its old
-    name ("X, formerly Twitter"). A lone "X" is otherwise a letter."""
+    """Platforms by their company: "X" listed next to a platform ("Facebook, X and YouTube") or named with its old
+    name ("X, formerly Twitter") -- a lone "X" is otherwise a letter; any other capitalised word listed between two
+    platforms ("Facebook, LINE and TikTok")."""
     platform_ends = {e for _s, e, c, _src in found if c == PLATFORM_CATEGORY}
     platform_starts = {s for s, _e, c, _src in found if c == PLATFORM_CATEGORY}
+    taken = {i for s, e, _c, _src in found for i in range(s, e)}
     out: list[tuple[int, int, str | None, str]] = []
     for token in doc:
-        if token.text != "X":
-            continue
         i = token.i
+        if token.text != "X":
+            if not (token.is_alpha and token.text[:1].isupper() and i not in taken and 0 < i < len(doc) - 2):
+                continue
+            if doc[i - 1].text == "," and i - 1 in platform_ends and doc[i + 1].lower_ in {",", "and", "or"}:
+                nxt = i + 2 if doc[i + 1].text != "," or doc[i + 2].lower_ not in {"and", "or"} else i + 3
+                if nxt in platform_starts:
+                    out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
+            continue
         before = [doc[k].lower_ for k in range(max(0, i - 2), i)]
         after = [doc[k].lower_ for k in range(i + 1, min(len(doc), i + 3))]
         joined = (",", "and", "or")
