@@ -227,6 +227,10 @@ _SPEECH_AFTER = {
 _KIND_RANK = {"country": 0, "admin1": 1, "city": 2, "region": 3}
 
 
+# A dateline: an upper-case place opening a line, before a dash, a comma or a bracket ("CARACAS —").
+_DATELINE = re.compile(r"^[ \t]*([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2})[ \t]*[—–,(-]", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Place:
     kind: str  # "country" | "admin1" | "city" | "region" (continents and world regions: no country)
@@ -371,20 +375,13 @@ class LocationTagger:
     def _datelines(self, doc: Doc, known: set[tuple[int, int]]) -> list[tuple[tuple[int, int], list[Place]]]:
         """ "CARACAS —", "NEW DELHI, March 3 -": a capitalised place opening a line, before a dash or a comma."""
         out: list[tuple[tuple[int, int], list[Place]]] = []
-        for token in doc:
-            i = token.i
-            if not (token.is_upper and token.is_alpha and len(token) > 1) or not (
-                i == 0 or "\n" in doc[i - 1].whitespace_ or "\n" in doc[i - 1].text
-            ):
+        for match in _DATELINE.finditer(full_text(doc)):
+            span = doc.char_span(match.start(1), match.end(1))
+            if span is None or (span.start, span.end) in known:
                 continue
-            end = i
-            while end < len(doc) and end - i < 3 and doc[end].is_upper and doc[end].is_alpha:
-                end += 1
-            if end >= len(doc) or doc[end].text not in {"—", "–", "-", ",", "("} or (i, end) in known:
-                continue
-            places = self.index.places.get(doc[i:end].text.title(), [])
+            places = self.index.places.get(span.text.title(), [])
             if places:
-                out.append(((i, end), places))
+                out.append(((span.start, span.end), places))
         return out
 
     def __init__(

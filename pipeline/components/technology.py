@@ -25,7 +25,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from pipeline.components.common import CLAUSE_OPENERS, add_candidate, is_sentence_start, read_json
+from pipeline.components.common import CLAUSE_OPENERS, add_candidate, doc_text, is_sentence_start, read_json
 from pipeline.paths import MODELS_DIR
 from pipeline.taxonomy import TAXONOMY_PATH, term_variants
 
@@ -283,6 +283,7 @@ GENERIC_TECH_HEADS = frozenset(
         "solution",
     }
 )
+_DETS = frozenset({"the", "a", "an", "its", "their"})
 _NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "la", "of", "the", "and", "van", "von", "al"})
 # Words after a product's name that are not part of it ("TraceTogether data", "Sfera camera").
 NAME_ONLY_HEADS = frozenset({"data", "camera", "cameras", "app", "software", "device", "devices", "network"})
@@ -679,22 +680,17 @@ class TechnologyMatcher:
     ) -> list[tuple[int, int, str | None, str]]:
         """ "Maisha Namba, the new digital ID": a capitalised name glossed in apposition by a taxonomy term is that
         technology."""
-        term_at = {h[0]: h for h in hits if h[2]}
         taken = {i for s, e, _c, _src in found for i in range(s, e)}
         out: list[tuple[int, int, str | None, str]] = []
-        for comma in doc:
-            if comma.text != "," or comma.i < 1 or comma.i + 2 >= len(doc):
+        for term_start, _term_end, category in hits:  # few terms per document: look back from each
+            if not category:
                 continue
-            k = comma.i + 1
-            if doc[k].lower_ not in {"the", "a", "an", "its", "their"}:
+            k = term_start - 1
+            while k > 0 and term_start - k <= 3 and doc[k].is_lower and doc[k].is_alpha and doc[k].lower_ not in _DETS:
+                k -= 1  # "the new", "a state-run"
+            if k < 2 or doc[k].lower_ not in _DETS or doc[k - 1].text != ",":
                 continue
-            k += 1
-            while k < len(doc) and k <= comma.i + 4 and k not in term_at and doc[k].is_lower and doc[k].is_alpha:
-                k += 1  # "the new", "a state-run"
-            term = term_at.get(k)
-            if term is None:
-                continue
-            e = comma.i
+            e = k - 1
             s = e
             while s > 0 and e - s < 4 and _is_name_like(doc[s - 1]) and doc[s - 1].text not in {"-", "–"}:
                 s -= 1
@@ -702,7 +698,8 @@ class TechnologyMatcher:
                 continue
             if is_sentence_start(doc, s) and e - s == 1:
                 continue  # "Officials, the ...": a capitalised first word is no name
-            out.append((s, e, term[2], "pattern"))
+            taken.update(range(s, e))
+            out.append((s, e, category, "pattern"))
         return out
 
     def _is_group_or_law(self, doc: Doc, start: int, end: int) -> bool:
@@ -915,17 +912,25 @@ def _x_among_platforms(
     platforms ("Facebook, LINE and TikTok")."""
     platform_ends = {e for _s, e, c, _src in found if c == PLATFORM_CATEGORY}
     platform_starts = {s for s, _e, c, _src in found if c == PLATFORM_CATEGORY}
-    taken = {i for s, e, _c, _src in found for i in range(s, e)}
     out: list[tuple[int, int, str | None, str]] = []
+    if not platform_ends:
+        return out
+    taken = {i for s, e, _c, _src in found for i in range(s, e)}
+    n = len(doc)
+    for end in platform_ends:  # "Facebook, LINE and TikTok": a word right after a platform and its comma
+        i = end + 1
+        if i >= n - 2 or i in taken or doc[end].text != "," or doc[i].text == "X":
+            continue
+        token = doc[i]
+        if token.is_alpha and token.text[:1].isupper() and doc[i + 1].lower_ in {",", "and", "or"}:
+            nxt = i + 2 if doc[i + 1].text != "," or doc[i + 2].lower_ not in {"and", "or"} else i + 3
+            if nxt in platform_starts:
+                out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
+    if "X" not in doc_text(doc):
+        return out
     for token in doc:
         i = token.i
         if token.text != "X":
-            if not (token.is_alpha and token.text[:1].isupper() and i not in taken and 0 < i < len(doc) - 2):
-                continue
-            if doc[i - 1].text == "," and i - 1 in platform_ends and doc[i + 1].lower_ in {",", "and", "or"}:
-                nxt = i + 2 if doc[i + 1].text != "," or doc[i + 2].lower_ not in {"and", "or"} else i + 3
-                if nxt in platform_starts:
-                    out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
             continue
         before = [doc[k].lower_ for k in range(max(0, i - 2), i)]
         after = [doc[k].lower_ for k in range(i + 1, min(len(doc), i + 3))]
