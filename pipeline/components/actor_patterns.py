@@ -26,13 +26,14 @@ _CREDIT_LINE = re.compile(
     r"^[ \t]*(?:(?:(?:With|with|Additional|additional) )?(?:reporting|Reporting|REPORTING) by|By|BY|Written by|"
     r"Edited by|Editing by|Compiled by|Translated by|Words by)\b[^\n]{0,160}$"
     r"|^[ \t]*(?:Photos?|Photograph(?:s|y)?|Pictures?|Images?|Video|Illustrations?|Graphics?|Credit|Source)"
+    r"(?:[ \t]+(?:credits?|CREDITS?))?"  # "Photo credit: ..."
     r"(?:[ \t]*:|[ \t]+by\b|[ \t]+courtesy\b)[^\n]{0,160}$",
     re.MULTILINE,
 )
 _INLINE_CREDIT = re.compile(
     r"(?:[|•·;]|\()\s*(?:(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by|[Ee]diting by|[Ee]dited by)\b[^\n]{0,120}"
     r"|(?:[|•·;]|\()\s*(?:Photos?|Photograph|Pictures?|Images?|Illustration|Credit)\s*(?::|by\b)[^\n]{0,120}"
-    r"|\b(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: by)?\s*:\s*[^\n]{0,120}"
+    r"|\b(?:Photo|Photograph|Picture|Image|Illustration|Credit)(?: credits?)?(?: by)?\s*:\s*[^\n]{0,120}"
     r"|\b(?:[Ww]ith |[Aa]dditional )?[Rr]eporting by [^\n]{0,120}"
 )
 
@@ -86,6 +87,9 @@ DESCRIPTOR_TYPES: dict[str, str] = {
     "giant": "company",
     "conglomerate": "company",
     "reseller": "company",
+    "operator": "company",
+    "carrier": "company",
+    "vendor": "company",
     "retailer": "company",
     "outlet": "media",
     "newspaper": "media",
@@ -253,6 +257,8 @@ def descriptor_matches(doc: Doc, is_known: Callable[[str], bool]) -> list[tuple[
     n = len(doc)
     for token in doc:
         word = token.lower_
+        if word == "up" and token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ == "start":
+            word = "start-up"  # the tokenizer splits "start-up" into three tokens
         actor_type = DESCRIPTOR_TYPES.get(word)
         if actor_type is None or token.text[:1].isupper():
             continue
@@ -424,6 +430,13 @@ FOREIGN_OPENERS: dict[str, str] = {
     "Rede": "civil_society",
     "Observatorio": "civil_society",
     "Observatório": "civil_society",
+    "Dirección": "government",
+    "Fiscalía": "government",
+    "Procuraduría": "government",
+    "Contraloría": "government",
+    "Direção": "government",
+    "Autoridade": "government",
+    "Autoridad": "government",
     "Secretaría": "government",
     "Secretaria": "government",
     "Ministerio": "government",

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,25 @@ HEAD_TYPES: dict[tuple[str, ...], str] = {
     ("Government",): "government",
     ("Committee",): "government",
     ("Commissioner",): "government",
+    ("Senate",): "government",
+    ("Congress",): "government",
+    ("Municipality",): "government",
+    ("Battalion",): "law_enforcement",
     ("Inc",): "company",
+    # Company forms and words of other languages ("Lærling Digital AS", "Redmar Tecnologías", "Nación Servicios")
+    ("AS",): "company",
+    ("ASA",): "company",
+    ("Ltda",): "company",
+    ("Tecnologías",): "company",
+    ("Tecnologias",): "company",
+    ("Tecnologia",): "company",
+    ("Sistemas",): "company",
+    ("Servicios",): "company",
+    ("Serviços",): "company",
+    ("Soluciones",): "company",
+    ("Soluções",): "company",
+    ("Logistics",): "company",
+    ("Movilidad",): "company",
     ("Inc.",): "company",
     ("Ltd",): "company",
     ("Ltd.",): "company",
@@ -277,7 +296,7 @@ TYPE_MARKERS: tuple[tuple[frozenset[str], str], ...] = (
         ),
         "law_enforcement",
     ),
-    (frozenset({"Intelligence", "Espionage"}), "intelligence"),
+    (frozenset({"Intelligence", "Espionage", "Inteligencia", "Inteligência"}), "intelligence"),
     (frozenset({"Army", "Armed", "Military", "Navy", "Ejército"}), "military"),
     (frozenset({"University", "Universidad", "Universidade", "Université", "Laboratório", "Research"}), "academic"),
 )
@@ -496,6 +515,7 @@ OPENING_HEADS = {
     "Commissioner",
     "Organization",
     "Organisation",
+    "Service",
 }
 CONNECTORS = {"of", "for", "and", "on", "&", "de"}
 # Capitalised words that start a sentence or a clause without being part of a name.
@@ -1015,7 +1035,70 @@ class ActorTagger:
             ]
         if self.use_ner or pattern_persons:
             self._add_ner_actors(doc, pattern_persons)
+        if self.patterns:
+            self._add_place_chapters(doc)
+            self._repeat_introduced_names(doc)
         return doc
+
+    def _repeat_introduced_names(self, doc: Doc) -> None:
+        """A name a descriptor introduced ("the ride-hailing company Kovoja") is the same actor when it comes back
+        on its own ("Kovoja said"), where neither the NER nor a pattern sees it."""
+        introduced = {
+            c.text: candidate_attrs(c)
+            for c in candidates(doc, "ACTOR")
+            if candidate_attrs(c).get("source") == "pattern"
+            and candidate_attrs(c).get("actor_type") not in (None, "person")
+        }
+        if not introduced:
+            return
+        text = full_text(doc)
+        covered = bytearray(len(text))
+        for c in candidates(doc):
+            covered[c.start_char : c.end_char] = b"\x01" * (c.end_char - c.start_char)
+        for name, attrs in introduced.items():
+            for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+                if any(covered[match.start() : match.end()]):
+                    continue
+                span = doc.char_span(match.start(), match.end())
+                if span is None:
+                    continue
+                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+                add_candidate(
+                    doc,
+                    span.start,
+                    span.end,
+                    "ACTOR",
+                    actor_type=attrs.get("actor_type"),
+                    country=attrs.get("country"),
+                    source="pattern",
+                )
+
+    def _add_place_chapters(self, doc: Doc) -> None:
+        """An organisation's national or state chapter is one name: "Amnesty International Kenya",
+        "Digital Security Lab Ukraine", "ACLU of Ohio" (an acronym, "of", a state or country)."""
+        places = {c.start: c for c in candidates(doc, "LOCATION")}
+        for actor in candidates(doc, "ACTOR"):
+            attrs = candidate_attrs(actor)
+            if attrs.get("actor_type") == "person" or not actor[-1].text[:1].isupper() or actor.end >= len(doc):
+                continue
+            of = doc[actor.end].lower_ == "of" and actor[-1].is_upper and len(actor[-1]) >= 2
+            place = places.get(actor.end + 1 if of else actor.end)
+            if place is None or "\n" in doc[place.start - 1].whitespace_ or "\n" in actor[-1].whitespace_:
+                continue
+            readings = self.locations.places.get(place.text, [])
+            if not any(p.kind in {"country", "admin1"} for p in readings):
+                continue
+            if place.end < len(doc) and _is_name_token(doc[place.end]) and doc[place.end].text not in NON_NAME_WORDS:
+                continue  # the place opens a longer name ("ACLU Ohio Chapter ..."): leave it to the other rules
+            add_candidate(
+                doc,
+                actor.start,
+                place.end,
+                "ACTOR",
+                actor_type=attrs.get("actor_type"),
+                country=candidate_attrs(place).get("country") or attrs.get("country"),
+                source=attrs.get("source") or "pattern",
+            )
 
     def _is_place_or_known(self, text: str) -> bool:
         """A place or demonym: not the name of an organisation a descriptor introduces ("the Israeli firm")."""
@@ -1030,6 +1113,9 @@ class ActorTagger:
         if any(w.lower() in {"and", "&", "of", "for", "on", "in"} for w in text.split()):
             return True
         words = text.split()
+        last = self.locations.places.get(words[-1], []) if len(words) > 1 else []
+        if any(p.kind == "country" for p in last):
+            return True  # "Airtel Uganda": a company's national arm
         first = self.locations.places.get(words[0], []) if words else []
         if trust_places and (
             any(p.kind == "country" for p in first) or (words and words[0] in self.locations.demonyms)
@@ -1072,7 +1158,9 @@ class ActorTagger:
                 i += 1
                 continue
             end, entry = hit
-            if not entry.sentence_start and is_sentence_start(doc, i):
+            # A name that is also a word ("Meta") counts at a sentence start only when it speaks ("Meta said").
+            speaks = end < n and doc[end].lower_ in _SPEECH_VERBS
+            if not entry.sentence_start and is_sentence_start(doc, i) and not speaks:
                 i += 1
                 continue
             out.append((i, end, entry))
@@ -1144,8 +1232,18 @@ class ActorTagger:
             if "\n" in prev.whitespace_:
                 break
             glued = prev.text in {"-", "–"} and not prev.whitespace_ and start >= 2 and not doc[start - 2].whitespace_
+            # "Prosecutor General's Office", "Attorney-General's Department", "Mayor's Office": a role's own office
+            possessive = (
+                prev.text in {"'s", "’s"}
+                and start >= 2
+                and doc[start - 2].text in POSSESSIVE_OFFICE_ROLES
+                and doc[head_start].text in {"Office", "Department", "Bureau", "Chambers", "Secretariat"}
+            )
+            if possessive:
+                start -= 2
+                continue
             linked = (
-                prev.lower_ in {"of", "and", "for", "na", "&"}
+                prev.lower_ in {"of", "and", "for", "to", "na", "&", "de", "do", "da", "del", "dos", "das"}
                 and start >= 2
                 and _is_name_token(doc[start - 2])
                 and doc[start - 2].text not in NON_NAME_WORDS
@@ -1161,11 +1259,15 @@ class ActorTagger:
             if is_sentence_start(doc, start - 1) and prev.text in NON_NAME_WORDS:
                 break
             start -= 1
-        while start < head_start and (doc[start].lower_ in {"of", "and", "for", "na", "&"} or doc[start].is_punct):
+        while start < head_start and (
+            doc[start].lower_ in {"of", "and", "for", "to", "na", "&"} or doc[start].is_punct
+        ):
             start += 1
         end = head_end
         head_word = doc[head_end - 1].text
         if head_word in OPENING_HEADS or doc[head_start].text in OPENING_HEADS:
+            if head_end < len(doc) and doc[head_end].text == "General":
+                head_end += 1  # "Directorate General for Territorial Surveillance", "Secretariat General of ..."
             end = _expand_complement(doc, head_end)
         elif (
             end + 1 < len(doc)
@@ -1173,6 +1275,8 @@ class ActorTagger:
             and (
                 doc[end + 1].text in self.locations.places
                 or any(c.start == end + 1 for c in candidates(doc, "LOCATION"))
+                # "Armed Forces of the Philippines"
+                or (doc[end + 1].lower_ == "the" and any(c.start == end + 2 for c in candidates(doc, "LOCATION")))
             )
         ):
             end = _expand_complement(doc, head_end)  # "Federal Government of Nigeria", "Central Bank of Brazil"
@@ -1218,6 +1322,12 @@ class ActorTagger:
     # -- NER ------------------------------------------------------------------------------------------------
     def _add_ner_actors(self, doc: Doc, pattern_persons: list[Span] | None = None) -> None:
         persons: list[Span] = list(pattern_persons or [])
+        pattern_offsets = {(span.start, span.end) for span in persons}
+        org_types: dict[str, str] = {}
+        for c in candidates(doc, "ACTOR"):
+            typed = candidate_attrs(c).get("actor_type")
+            if typed not in (None, "person"):
+                org_types.setdefault(c.text, typed)
         covered = {i for span in persons for i in range(span.start, span.end)}
         person_words = {t.text for e in doc.ents if ner_kind(e) == "PERSON" for t in e if t.is_title}
         # Family names come last ("Adebayo Salami") or first ("Cao Yongchang"): both ends of a full name count.
@@ -1257,12 +1367,24 @@ class ActorTagger:
                 and (_is_group_word(span.text, self.locations.demonyms) or span.text.lower() in NOT_PEOPLE)
             ):
                 continue  # "Muslims", "Americans": groups; "Covid", "Brexit": events, not named people
+            if kind == "PERSON" and span.text in org_types:
+                kind = "ORG"  # "Gojek said", after "the ride-hailing company Gojek": one name, one kind
             if kind == "PERSON":
                 entry = self.index.get(span.text)
                 if entry is not None:
                     continue  # the gazetteer already has it
-                if len(span) == 1 and span.start > 0 and doc[span.start - 1].lower_ in {"from", "in", "near", "at"}:
-                    continue  # "an organiser from Kibera": a place the NER took for a person
+                before = doc[span.start - 1].lower_ if span.start > 0 else ""
+                if (
+                    (
+                        before in {"from", "in", "near", "at", "along"}
+                        or (len(span) == 1 and before in _PLACE_PREPOSITIONS)
+                    )
+                    and not (span.end < len(doc) and doc[span.end].text in {"'s", "’s"})
+                    and not any(t.text in surnames for t in span)
+                ):
+                    continue  # "an organiser from Kibera", "the station in Al Barsha": a place, not a person
+                if span.end < len(doc) and doc[span.end].lower_ in _PLACE_NOUNS:
+                    continue  # "Gangnam station", "Knez Mihailova street"
                 if len(span) > 1 and self._is_not_person_name(span.text, trust_places=False):
                     continue  # "Avenida Paulista", "Kenya Daily Sentinel": built like a place or an organisation
                 if any(i in covered for i in range(span.start, span.end)):
@@ -1270,7 +1392,9 @@ class ActorTagger:
                 persons.append(span)
                 continue
             entry = self.index.get(span.text) or self.lower_index.get(span.text.lower())
-            actor_type = entry.actor_type if entry else self.type_of_org(span)
+            actor_type = entry.actor_type if entry else self.type_of_org(span) or org_types.get(span.text)
+            if actor_type is None and (span.start, span.end) in pattern_offsets:
+                continue  # "said Mariana Alves, whose son ...": the context makes the NER's ORG a person
             add_candidate(
                 doc,
                 span.start,
@@ -1409,7 +1533,17 @@ def _expand_complement(doc: Doc, end: int) -> int:
             k < len(doc)
             and _is_name_token(doc[k])
             and doc[k].text not in NON_NAME_WORDS
-            and not (k == j and (doc[k].text in OPENING_HEADS or doc[k].text in FOREIGN_OPENERS))
+            and not (
+                k == j
+                and (
+                    doc[k].text in OPENING_HEADS
+                    # "Office for Police Conduct" is one name: "Police" opens a second one only after "and"
+                    or (
+                        doc[k].text in FOREIGN_OPENERS
+                        and (doc[k].text not in {"Police", "Service"} or doc[i].lower_ in {"and", "&"})
+                    )
+                )
+            )
         ):
             k += 1
         if k == j:
@@ -1471,6 +1605,39 @@ _SUBJECT_WORDS = {
     "Labor",
     "Expression",
     "Public",
+    "Economy",
+    "Society",
+    "Finance",
+    "Planning",
+    "Commerce",
+    "Energy",
+    "Transport",
+    "Welfare",
+    "Youth",
+    "Defence",
+    "Defense",
+    "Telecommunications",
+}
+_PLACE_PREPOSITIONS = {"from", "in", "near", "at", "on", "along", "outside", "around", "across"}  # single words
+_PLACE_NOUNS = {"station", "street", "square", "market", "district", "camp", "island", "road", "avenue", "airport"}
+_SPEECH_VERBS = {"said", "says", "told", "denied", "declined", "confirmed", "announced", "added", "responded"}
+# Roles whose office is named after them with a possessive.
+POSSESSIVE_OFFICE_ROLES = {
+    "General",
+    "Sheriff",
+    "Commissioner",
+    "Prosecutor",
+    "Ombudsman",
+    "President",
+    "Governor",
+    "Mayor",
+    "Auditor",
+    "Solicitor",
+    "Chancellor",
+    "Premier",
+    "Registrar",
+    "Coroner",
+    "Defender",
 }
 _BUILDING_WORDS = {"station", "stations", "headquarters", "cell", "cells", "van", "vans", "post", "posts", "box"}
 

@@ -227,6 +227,10 @@ _SPEECH_AFTER = {
 _KIND_RANK = {"country": 0, "admin1": 1, "city": 2, "region": 3}
 
 
+# A dateline: an upper-case place opening a line, before a dash, a comma or a bracket ("CARACAS —").
+_DATELINE = re.compile(r"^[ \t]*([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2})[ \t]*[—–,(-]", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Place:
     kind: str  # "country" | "admin1" | "city" | "region" (continents and world regions: no country)
@@ -368,6 +372,18 @@ def _person_name_parts(gazetteer: Path) -> set[str]:
 class LocationTagger:
     """Adds LOCATION candidates with country, admin1, coordinates and GeoNames id."""
 
+    def _datelines(self, doc: Doc, known: set[tuple[int, int]]) -> list[tuple[tuple[int, int], list[Place]]]:
+        """ "CARACAS —", "NEW DELHI, March 3 -": a capitalised place opening a line, before a dash or a comma."""
+        out: list[tuple[tuple[int, int], list[Place]]] = []
+        for match in _DATELINE.finditer(full_text(doc)):
+            span = doc.char_span(match.start(1), match.end(1))
+            if span is None or (span.start, span.end) in known:
+                continue
+            places = self.index.places.get(span.text.title(), [])
+            if places:
+                out.append(((span.start, span.end), places))
+        return out
+
     def __init__(
         self, nlp: Language, name: str, min_population: int = 15000, use_ner: bool = True, dominant_share: float = 0.6
     ) -> None:
@@ -386,6 +402,7 @@ class LocationTagger:
             t.text for s, e in ner_persons if e - s > 1 for t in doc[s:e] if t.is_title and not self._well_known(t.text)
         }
         found = self._lookup(doc, ner_places, ner_persons, person_names)
+        found.extend(self._datelines(doc, {offsets for offsets, _places in found}))
         # A city name used as a person's name once ("David Davis") is that person elsewhere too ("Davis said").
         found = [
             (offsets, places)

@@ -25,7 +25,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from pipeline.components.common import CLAUSE_OPENERS, add_candidate, read_json
+from pipeline.components.common import CLAUSE_OPENERS, add_candidate, doc_text, is_sentence_start, read_json
 from pipeline.paths import MODELS_DIR
 from pipeline.taxonomy import TAXONOMY_PATH, term_variants
 
@@ -132,6 +132,12 @@ _NAME_JOINER: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
 # "mass collection of call records".
 TECHNIQUE_MODIFIERS = [
     "emotion",
+    "email",
+    "e-mail",
+    "chat",
+    "message",
+    "drone",
+    "content",
     "gait",
     "voice",
     "face",
@@ -165,6 +171,8 @@ TECHNIQUE_MODIFIERS = [
 ]
 TECHNIQUE_ACTIONS = [
     "detection",
+    "monitoring",
+    "filtering",
     "recognition",
     "tracking",
     "analysis",
@@ -204,6 +212,10 @@ TECHNIQUE_HEADS = [
 ]
 DATA_MODIFIERS = [
     "location",
+    "driving",
+    "behaviour",
+    "behavior",
+    "telematics",
     "position",
     "positioning",
     "movement",
@@ -256,6 +268,25 @@ DATA_HEADS = [
     "dumps",
     "dump",
 ]
+# Generic words after a technology's name or term, left out of its span ("gunshot detection system").
+GENERIC_TECH_HEADS = frozenset(
+    {
+        "system",
+        "systems",
+        "tool",
+        "tools",
+        "platform",
+        "service",
+        "technology",
+        "programme",
+        "program",
+        "solution",
+    }
+)
+_DETS = frozenset({"the", "a", "an", "its", "their"})
+_NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "la", "of", "the", "and", "van", "von", "al"})
+# Words after a product's name that are not part of it ("TraceTogether data", "Sfera camera").
+NAME_ONLY_HEADS = frozenset({"data", "camera", "cameras", "app", "software", "device", "devices", "network"})
 BULK_WORDS = ["mass", "bulk", "blanket", "indiscriminate", "wholesale", "large-scale", "systematic"]
 BULK_ACTIONS = [
     "collection",
@@ -509,8 +540,8 @@ class TechnologyMatcher:
             [
                 [kind, comma, {"LOWER": {"IN": NAMING_VERBS}}, {"LOWER": "as", "OP": "?"}, quote, *name],
                 [kind, comma, {"LOWER": "known"}, {"LOWER": "as"}, quote, *name],
-                # "The app, OnDuty, sent ...": a name in apposition to a product word opening the sentence
-                [{"LOWER": "the", "IS_SENT_START": True}, kind, {"ORTH": ","}, quote, *name],
+                # "The app, OnDuty, sent ...", "launched an app, Thai Guardian, that ...": a name in apposition
+                [{"LOWER": {"IN": ["the", "a", "an", "its", "their", "new"]}}, kind, {"ORTH": ","}, quote, *name],
                 [
                     {"LOWER": {"IN": ["sold", "marketed", "sells", "markets", "branded", "rebranded"]}},
                     {"LOWER": "as"},
@@ -593,8 +624,18 @@ class TechnologyMatcher:
                 if span.end < len(doc) and doc[span.end].lower_ in {"said", "says", "told", "added", "who"}:
                     continue  # "Pan said": a person, whatever the recogniser thinks
                 trimmed = _trim_span(span)
+                if (
+                    trimmed is not None
+                    and _plural_at_sentence_start(trimmed)
+                    and trimmed.text not in self.term_category
+                ):
+                    continue  # "Users moved to ...": a plural noun capitalised by its place, not a product
                 if trimmed is not None and _looks_like_product(trimmed) and not self._is_known_non_technology(trimmed):
                     found.append((trimmed.start, trimmed.end, self.category_of(trimmed, hits), "model"))
+        found.extend(_x_among_platforms(doc, found))
+        found.extend(self._names_glossed_by_terms(doc, found, hits))
+        found = [self._name_or_term(doc, m, hits) for m in found]
+        found = [m for m in found if not self._is_group_or_law(doc, m[0], m[1])]
         # Keep the longest match at each position (at equal length the taxonomy, then patterns, then the model);
         # the resolver settles overlaps with other labels.
         rank = {"taxonomy": 0, "pattern": 1, "model": 2}
@@ -607,6 +648,81 @@ class TechnologyMatcher:
             taken_until = end
             out.append((start, end, category, source))
         return out
+
+    def _name_or_term(
+        self, doc: Doc, match: tuple[int, int, str | None, str], hits: list[tuple[int, int, str | None]]
+    ) -> tuple[int, int, str | None, str]:
+        """A technology is named without the generic word after it: "gunshot detection (system)", "social media
+        monitoring (tool)" when the words before it are a taxonomy term; "TraceTogether (data)", "Sfera (camera)"
+        when they are a product name. Acronyms keep the head ("CCTV cameras", "AI cameras")."""
+        start, end, category, source = match
+        if end - start < 2 or not doc[end - 1].is_lower:
+            return match
+        head = doc[end - 1].lower_
+        if head in GENERIC_TECH_HEADS and any(h[0] == start and h[1] == end - 1 for h in hits):
+            return (start, end - 1, category, source)
+        if any(h[0] == start and h[1] == end for h in hits):
+            return match  # a taxonomy term as a whole stays whole ("Facial-Recognition cameras")
+        if head in GENERIC_TECH_HEADS | NAME_ONLY_HEADS:
+            name_end = start
+            while name_end < end - 1 and _is_name_like(doc[name_end]) and not doc[name_end].is_upper:
+                name_end += 1
+            if (
+                name_end == end - 1
+                and doc[name_end - 1].text not in {"-", "–"}
+                and doc[start:name_end].text.lower() not in self.term_category  # "Facial-Recognition cameras"
+            ):
+                return (start, name_end, category, source)
+        return match
+
+    def _names_glossed_by_terms(
+        self, doc: Doc, found: list[tuple[int, int, str | None, str]], hits: list[tuple[int, int, str | None]]
+    ) -> list[tuple[int, int, str | None, str]]:
+        """ "Maisha Namba, the new digital ID": a capitalised name glossed in apposition by a taxonomy term is that
+        technology."""
+        taken = {i for s, e, _c, _src in found for i in range(s, e)}
+        out: list[tuple[int, int, str | None, str]] = []
+        for term_start, _term_end, category in hits:  # few terms per document: look back from each
+            if not category:
+                continue
+            k = term_start - 1
+            while k > 0 and term_start - k <= 3 and doc[k].is_lower and doc[k].is_alpha and doc[k].lower_ not in _DETS:
+                k -= 1  # "the new", "a state-run"
+            if k < 2 or doc[k].lower_ not in _DETS or doc[k - 1].text != ",":
+                continue
+            e = k - 1
+            s = e
+            while s > 0 and e - s < 4 and _is_name_like(doc[s - 1]) and doc[s - 1].text not in {"-", "–"}:
+                s -= 1
+            if s == e or any(i in taken for i in range(s, e)) or self._is_known_non_technology(doc[s:e]):
+                continue
+            if is_sentence_start(doc, s) and e - s == 1:
+                continue  # "Officials, the ...": a capitalised first word is no name
+            taken.update(range(s, e))
+            out.append((s, e, category, "pattern"))
+        return out
+
+    def _is_group_or_law(self, doc: Doc, start: int, end: int) -> bool:
+        """People ("Hungarians", "Muscovites", "Vietnamese users") and laws ("Privacy Act", "the Criminal Procedure
+        Code") are never technologies."""
+        from pipeline.components.actors import LEGAL_WORDS
+
+        first = doc[start]
+        if doc[end - 1].text in LEGAL_WORDS or (end < len(doc) and doc[end].text in LEGAL_WORDS):
+            return True
+        if doc[end - 1].text in {"Day", "Days", "Eve"}:
+            return True  # "Labor Day": a holiday
+        if doc[end - 1].lower_ in _NAME_PARTICLES and end < len(doc) and doc[end].is_title:
+            return True  # "Complexo da" (Maré): cut inside a longer name
+        if first.text in self.locations.demonyms and (end - start == 1 or doc[start + 1].is_lower):
+            return doc[start:end].text not in self.term_category
+        return (
+            end - start == 1
+            and first.is_title
+            and first.text.endswith(("ians", "ites", "ans"))
+            and first.text not in self.term_category
+            and first.text not in self.known_names
+        )
 
     def _names_before_heads(self, doc: Doc) -> list[tuple[int, int]]:
         """ "Quetzal spyware", "the Nazer app", "the “Olho Vivo” system": capitalised words before a lower-case
@@ -652,6 +768,8 @@ class TechnologyMatcher:
                 s -= 1
             name = (s, e)
         s, e = name
+        if e < len(doc) and doc[e].lower_ in {"said", "says", "told", "added", "wrote"}:
+            return None  # "the tool, Smith said": a person speaking, not a product
         while s < e and doc[s].text in {"-", "–", "."}:
             s += 1
         while e > s and doc[e - 1].text in {"-", "–", "."}:
@@ -779,6 +897,60 @@ def _is_name_like(token: Any) -> bool:
     if re.match(r"^[a-z]{1,4}[A-Z]", text):
         return True  # "iMessage", "vpnMentor"
     return bool(text) and (text[0].isupper() or text[0].isdigit() or text in {"-", "–"}) and text not in _QUOTES
+
+
+def _plural_at_sentence_start(span: Span) -> bool:
+    token = span[0]
+    return len(span) == 1 and token.is_title and token.text.endswith("s") and is_sentence_start(span.doc, token.i)
+
+
+def _x_among_platforms(
+    doc: Doc, found: list[tuple[int, int, str | None, str]]
+) -> list[tuple[int, int, str | None, str]]:
+    """Platforms by their company: "X" listed next to a platform ("Facebook, X and YouTube") or named with its old
+    name ("X, formerly Twitter") -- a lone "X" is otherwise a letter; any other capitalised word listed between two
+    platforms ("Facebook, LINE and TikTok")."""
+    platform_ends = {e for _s, e, c, _src in found if c == PLATFORM_CATEGORY}
+    platform_starts = {s for s, _e, c, _src in found if c == PLATFORM_CATEGORY}
+    out: list[tuple[int, int, str | None, str]] = []
+    if not platform_ends:
+        return out
+    taken = {i for s, e, _c, _src in found for i in range(s, e)}
+    n = len(doc)
+    for end in platform_ends:  # "Facebook, LINE and TikTok": a word right after a platform and its comma
+        i = end + 1
+        if i >= n - 2 or i in taken or doc[end].text != "," or doc[i].text == "X":
+            continue
+        token = doc[i]
+        if token.is_alpha and token.text[:1].isupper() and doc[i + 1].lower_ in {",", "and", "or"}:
+            nxt = i + 2 if doc[i + 1].text != "," or doc[i + 2].lower_ not in {"and", "or"} else i + 3
+            if nxt in platform_starts:
+                out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
+    if "X" not in doc_text(doc):
+        return out
+    for token in doc:
+        i = token.i
+        if token.text != "X":
+            continue
+        before = [doc[k].lower_ for k in range(max(0, i - 2), i)]
+        after = [doc[k].lower_ for k in range(i + 1, min(len(doc), i + 3))]
+        joined = (",", "and", "or")
+        two_before = before in ([",", "and"], [",", "or"])
+        two_after = after in ([",", "and"], [",", "or"])
+        listed_after = (
+            bool(before)
+            and before[-1] in joined
+            and (i - 1 in platform_ends or (two_before and i - 2 in platform_ends))
+        )
+        listed_before = (
+            bool(after)
+            and after[0] in joined
+            and (i + 2 in platform_starts or (two_after and i + 3 in platform_starts))
+        )
+        formerly = after[:1] in (["("], [","]) and after[1:2] == ["formerly"]
+        if listed_after or listed_before or formerly:
+            out.append((i, i + 1, PLATFORM_CATEGORY, "pattern"))
+    return out
 
 
 def _looks_like_product(span: Span) -> bool:
