@@ -30,8 +30,11 @@ class RejectError(SurvnewsError):
     """One input item cannot be used. The run records it in the rejects table and goes on.
 
     ``code`` is a short stable reason key (``empty``, ``binary``, ``encoding``, ``too-large``, ``no-article``,
-    ``missing``, ...) used to group the run summary; ``str(exc)`` is the human-readable reason.
+    ``missing``, ...) used to group the run summary; ``str(exc)`` is the human-readable reason. One that ends a
+    command (``survnews evaluate`` of an unreadable gold file) is an input error: exit code 2.
     """
+
+    exit_code = 2
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -16,15 +16,12 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from pipeline.components.common import NER_LABEL_MAP as COMPONENT_LABEL_MAP
-from pipeline.errors import RejectError, SurvnewsError
+from pipeline.errors import RejectError
 
 BASE_LABELS: tuple[str, ...] = ("PERSON", "ORG", "LOC")
 # Labels of other spaCy pipelines (OntoNotes, CoNLL) mapped to the base labels, as the tagger maps them;
@@ -367,7 +364,7 @@ def entity_predictor(nlp: Any) -> SpanPredictor:
     return predict
 
 
-def _gold_mode(gold_docs: Sequence[GoldDoc]) -> Literal["entities", "ner"]:
+def gold_mode(gold_docs: Sequence[GoldDoc]) -> Literal["entities", "ner"]:
     labels = {s.label for d in gold_docs for s in d.spans}
     return "ner" if labels and labels <= set(BASE_LABELS) else "entities"
 
@@ -382,7 +379,7 @@ def evaluate_pipeline(
     scores survnews ACTOR/TECHNOLOGY/LOCATION, "ner" the raw PERSON/ORG/LOC; "auto" picks "ner" when the gold
     only has those labels.
     """
-    chosen = _gold_mode(gold_docs) if mode == "auto" else mode
+    chosen = gold_mode(gold_docs) if mode == "auto" else mode
     predictor: SpanPredictor
     if callable(nlp_or_tagger) and not hasattr(nlp_or_tagger, "pipe"):
         predictor = nlp_or_tagger
@@ -452,76 +449,6 @@ def scores_table(scores: Scores, title: str = "survnews evaluate") -> Table:
             end_section=label == scores.labels[-1] if scores.labels else False,
         )
     return table
-
-
-def evaluate_cli(
-    gold: Annotated[Path, typer.Argument(help="Label Studio JSON/JSON_MIN export, our JSONL, or a .spacy/IOB file.")],
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Pipeline name or path (default: config).")] = None,
-    mode: Annotated[
-        str,
-        typer.Option(
-            help="auto, entities (ACTOR/TECHNOLOGY/LOCATION), ner (PERSON/ORG/LOC) or events (event gold JSONL; "
-            "auto picks it for a file whose rows carry events)."
-        ),
-    ] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")
-    ] = None,
-) -> None:
-    """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations.
-
-    With event gold (``corpus/gold/samples.events.jsonl``): P/R/F1 of document-level (actor, relation, object)
-    triples per relation.
-    """
-    from pipeline.config import load_settings
-
-    out, err = Console(), Console(stderr=True)
-    try:
-        if mode not in ("auto", "entities", "ner", "events"):
-            raise RejectError("usage", f"--mode must be auto, entities, ner or events, not {mode!r}")
-        from pipeline.evaluate_events import is_event_gold  # it builds on this module's scores
-
-        if mode == "events" or (mode == "auto" and is_event_gold(gold)):
-            _evaluate_events_cli(gold, model or load_settings(config).tagger.model, as_json=as_json)
-            return
-        gold_docs = load_any_gold(gold)
-        if not gold_docs:
-            raise RejectError("empty", f"{gold}: no annotated documents")
-        model_name = model or load_settings(config).tagger.model
-        attributes: AttributeScores | None = None
-        if (mode if mode != "auto" else _gold_mode(gold_docs)) == "entities":
-            from pipeline.tag import load_tagger
-
-            # One tagging pass gives span scores and attribute accuracy (actor_type, category, country, private).
-            scores, attributes = evaluate_entities(load_tagger(model_name), gold_docs)
-        else:
-            scores = evaluate_pipeline(model_name, gold_docs, mode=mode)  # type: ignore[arg-type]
-    except SurvnewsError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-    if as_json:
-        extra = {"attributes": attributes.to_dict()} if attributes is not None else {}
-        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict(), **extra}))
-    else:
-        out.print(scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))
-        if attributes is not None:
-            out.print(attributes_table(attributes))
-
-
-def _evaluate_events_cli(gold: Path, model_name: str, *, as_json: bool) -> None:
-    """The events part of ``survnews evaluate``; errors propagate to evaluate_cli's handler."""
-    from pipeline.evaluate_events import evaluate_events, event_scores_table, load_event_gold
-
-    gold_docs = load_event_gold(gold)
-    if not gold_docs:
-        raise RejectError("empty", f"{gold}: no annotated documents")
-    scores = evaluate_events(model_name, gold_docs)
-    out = Console()
-    if as_json:
-        out.print_json(json.dumps({"gold": str(gold), "model": model_name, **scores.to_dict()}))
-    else:
-        out.print(event_scores_table(scores, title=escape(f"{gold.name} vs {model_name}")))
 
 
 # ---------------------------------------------------------------- attributes (actor_type, category, country, private)

@@ -11,12 +11,12 @@ import typer
 from spacy.pipeline import EntityRuler
 from typer.testing import CliRunner
 
+from pipeline.cli._evaluate import evaluate_cli
 from pipeline.errors import RejectError
 from pipeline.evaluate import (
     ALL,
     CharSpan,
     GoldDoc,
-    evaluate_cli,
     evaluate_pipeline,
     load_any_gold,
     load_gold,

@@ -14,6 +14,7 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from typer.testing import CliRunner
 
+from pipeline.cli._train import train_app
 from pipeline.ner_corpora import (
     CONLL_LABELS,
     CORPORA,
@@ -27,7 +28,7 @@ from pipeline.ner_corpora import (
     sentence_spans,
     sentences_to_docs,
 )
-from pipeline.train import BASE_MODEL_DIR, finalize_pipeline, train_app
+from pipeline.train import BASE_MODEL_DIR, finalize_pipeline
 from tests.conftest import shared_or_skip
 
 UD_SAMPLE = """# newdoc id = blog-1

@@ -63,12 +63,12 @@ def load_lazy_command(name: str) -> Any:
 
         holder.command("crawl")(crawl_cli)
     elif name == "evaluate":
-        from pipeline.evaluate import evaluate_cli
+        from pipeline.cli._evaluate import evaluate_cli
 
         holder.command("evaluate")(evaluate_cli)
     elif name == "train":
         from pipeline.cli._annotate import train_domain_cli
-        from pipeline.train import train_app
+        from pipeline.cli._train import train_app
 
         if "domain" not in {c.name for c in train_app.registered_commands}:
             train_app.command("domain")(train_domain_cli)
