@@ -754,7 +754,8 @@ class EventExtractor:
         if not any(word in ctx.lowered for word in lex.unlawful):
             return []  # a substring test first (most articles rule nothing unlawful)
         for sent in doc.sents:
-            if not any(word in sent.text.lower() for word in lex.unlawful):
+            lowered = sent.text.lower()  # once per sentence, not once per word of the lexicon
+            if not any(word in lowered for word in lex.unlawful):
                 continue
             words = [t.lower_ for t in sent]
             if not lex.unlawful.intersection(words) or not lex.ruling_verbs.intersection(words):
