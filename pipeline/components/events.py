@@ -372,25 +372,35 @@ class EventExtractor:
         doc = ctx.doc
         args: dict[int, _Args] = {}
         triggers = self.lexicon.triggers
+        # Events come only from sentences with a trigger word and two participants (entities, or generic nouns
+        # that refer back to one).
+        chosen: list[Span] = []
         for sent in sents:
-            # The matcher is the costly part: run it only on sentences with a trigger word and two participants
-            # (entities, or generic nouns that refer back to one).
             if not any(t.lower_ in triggers for t in sent):
                 continue
             named = len(ctx.in_sentence(sent))
             if named < 2 and named + len(self._anaphors(sent)) < 2:
                 continue
-            offset = sent.start
-            for match_id, token_ids in self.matcher(sent):
-                role = doc.vocab.strings[match_id]
-                by_name = dict(zip(self.node_names[role], token_ids, strict=True))
-                trigger, arg = doc[offset + by_name["trigger"]], doc[offset + by_name["arg"]]
-                prep = doc[offset + by_name["case"]].lower_ if "case" in by_name else ""
-                if role in {"prep", "obl"}:
-                    role = "agent" if prep == "by" else "prep"
-                elif role == "direct":
-                    role = ROLE_OF_LABEL[arg.dep_]
-                args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+            chosen.append(sent)
+        # The matcher runs once over the document: called on a sentence it copies the sentence into a new Doc
+        # first, which cost more than the matching. Arcs never cross sentences, so a match whose trigger lies in
+        # a chosen sentence lies wholly in it.
+        in_chosen = bytearray(len(doc))
+        for sent in chosen:
+            in_chosen[sent.start : sent.end] = b"\x01" * len(sent)
+        for match_id, token_ids in self.matcher(doc) if chosen else []:
+            role = doc.vocab.strings[match_id]
+            by_name = dict(zip(self.node_names[role], token_ids, strict=True))
+            if not in_chosen[by_name["trigger"]]:
+                continue
+            trigger, arg = doc[by_name["trigger"]], doc[by_name["arg"]]
+            prep = doc[by_name["case"]].lower_ if "case" in by_name else ""
+            if role in {"prep", "obl"}:
+                role = "agent" if prep == "by" else "prep"
+            elif role == "direct":
+                role = ROLE_OF_LABEL[arg.dep_]
+            args.setdefault(trigger.i, _Args()).add(role, arg, prep)
+        for sent in chosen:
             for token in sent:
                 # a participle with no argument of its own still has the noun it modifies ("vans deployed in X")
                 # (and a nominal object whose arguments hang on its verb: "faced criticism from X")
