@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.cli._errors import reported_errors
+from pipeline.cli._options import ConfigOption, JsonOption
 from pipeline.errors import RejectError
 from pipeline.evaluate import (
     AttributeScores,
@@ -33,10 +34,8 @@ def evaluate_cli(
             "auto picks it for a file whose rows carry events)."
         ),
     ] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Config file (default: ./survnews.toml).")
-    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Precision / recall / F1 per label, exact span and overlap, of a pipeline against gold annotations.
 

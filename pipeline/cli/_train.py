@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli._errors import reported_errors
+from pipeline.cli._options import JsonOption
 from pipeline.paths import PROJECT_ROOT
 from pipeline.train import (
     BASE_CONFIG,
@@ -27,6 +28,10 @@ from pipeline.train import (
     train_syntax,
     train_technology,
 )
+
+# options both training commands take
+MaxStepsOption = Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")]
+LogOption = Annotated[Path | None, typer.Option(help="Write spacy train's output here.")]
 
 train_app = typer.Typer(help="Train the project's spaCy pipelines.", no_args_is_help=True)
 
@@ -45,10 +50,10 @@ def train_base_cli(
     work_dir: Annotated[
         Path, typer.Option(help="Folder for the converted DocBin files.", show_default="corpus/build/ner")
     ] = DEFAULT_WORK_DIR,
-    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
-    log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
+    max_steps: MaxStepsOption = None,
+    log: LogOption = None,
     keep_training_dir: Annotated[bool, typer.Option(help="Keep spacy train's model-best/model-last.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
+    as_json: JsonOption = False,
     syntax: Annotated[
         bool, typer.Option(help="Also train the syntax pipeline (tagger + parser) from ud-train/, when present.")
     ] = True,
@@ -159,9 +164,9 @@ def train_technology_cli(
     work_dir: Annotated[
         Path, typer.Option(help="Folder for the training DocBins.", show_default="corpus/build/technology")
     ] = TECHNOLOGY_WORK_DIR,
-    max_steps: Annotated[int | None, typer.Option(help="Override training.max_steps (e.g. for a quick run).")] = None,
-    log: Annotated[Path | None, typer.Option(help="Write spacy train's output here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
+    max_steps: MaxStepsOption = None,
+    log: LogOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Train the TECHNOLOGY recogniser on corpus/train + WNUT-17 products + silver taxonomy spans (one thread)."""
     out, err = Console(), Console(stderr=True)
