@@ -264,16 +264,23 @@ def extract(raw: RawInput, settings: Settings) -> Extracted:
     """Extraction for HTML, cleaning for text dumps; language filled in when the extractor left it empty."""
     from pipeline.clean import clean_text_dump
     from pipeline.extract import extract_html
-    from pipeline.language import detect_language
 
     if raw.kind == "text":
         extracted = clean_text_dump(decode_text(raw.data))
     else:
         extracted = extract_html(raw.data, url=raw.url, timeout_s=settings.ingest.extract_timeout_s)
+    return complete_extracted(extracted, raw.url)
+
+
+def complete_extracted(extracted: Extracted, url: str | None) -> Extracted:
+    """What every extracted input must have, however it was extracted: some text (else an ``empty`` reject), the
+    URL it was read from when the page names none, and a language."""
+    from pipeline.language import detect_language
+
     if not extracted.text.strip():
         raise RejectError("empty", "no text left after extraction")
-    if extracted.url is None and raw.url:
-        extracted.url = raw.url
+    if extracted.url is None and url:
+        extracted.url = url
     if not extracted.language:
         extracted.language = detect_language(extracted.text)
     return extracted

@@ -250,7 +250,7 @@ class CleanStep(Step):
     stage = "extract"
 
     def process(self, record: PageRecord) -> Outcome:
-        from pipeline.language import detect_language
+        from pipeline.ingest import complete_extracted
 
         if record.kind == "text":
             from pipeline.clean import clean_text_dump
@@ -259,14 +259,8 @@ class CleanStep(Step):
             assert record.data is not None
             record.extracted = clean_text_dump(decode_text(record.data))
             record.data = None
-        extracted = record.extracted
-        assert extracted is not None
-        if not extracted.text.strip():
-            raise RejectError("empty", "no text left after extraction")
-        if extracted.url is None and record.url:
-            extracted.url = record.url
-        if not extracted.language:
-            extracted.language = detect_language(extracted.text)
+        assert record.extracted is not None
+        complete_extracted(record.extracted, record.url)
         return record
 
 
