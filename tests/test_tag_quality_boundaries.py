@@ -6,21 +6,13 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from pipeline.records import Entity
-from pipeline.tag import load_tagger, tag_texts
+from pipeline.tag import load_tagger
+from tests.test_tag_quality import tag, texts  # the span helpers of the first tag-quality tests
 
 
 @pytest.fixture(scope="module")
 def nlp() -> Language:
     return load_tagger("survnews_base")
-
-
-def tag(nlp: Language, text: str) -> list[Entity]:
-    return next(iter(tag_texts(nlp, [text])))
-
-
-def texts(entities: list[Entity], label: str) -> dict[str, Entity]:
-    return {e.text: e for e in entities if e.label == label}
 
 
 # ---------------------------------------------------------------- ACTOR boundaries
