@@ -33,16 +33,6 @@ EVENT_GOLD = PROJECT_ROOT / "corpus" / "gold" / "samples.events.jsonl"
 
 
 @pytest.fixture(scope="module")
-def parsed_nlp() -> Language:
-    if not (syntax_model_path() / "config.cfg").is_file():
-        pytest.skip(f"{syntax_model_path()} is absent: run `survnews train base` to build the parser")
-    nlp = load_tagger("survnews_base")
-    if "survnews_syntax" not in nlp.pipe_names:
-        pytest.skip("survnews_base is absent: the parser is added to it")
-    return nlp
-
-
-@pytest.fixture(scope="module")
 def rules_nlp() -> Language:
     return load_tagger("blank")
 

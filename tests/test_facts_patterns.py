@@ -15,17 +15,12 @@ from pipeline.components.canonical import surface_name
 from pipeline.components.common import RESULT_KEY
 from pipeline.evaluate_events import AliasTable, EventGoldDoc, score_events
 from pipeline.records import Event
-from pipeline.tag import doc_events, load_tagger, syntax_model_path
+from pipeline.tag import doc_events
 
 
 @pytest.fixture(scope="module")
-def nlp() -> Language:
-    if not (syntax_model_path() / "config.cfg").is_file():
-        pytest.skip(f"{syntax_model_path()} is absent: run `survnews train base` to build the parser")
-    nlp = load_tagger("survnews_base")
-    if "survnews_syntax" not in nlp.pipe_names:
-        pytest.skip("survnews_base is absent: the parser is added to it")
-    return nlp
+def nlp(parsed_nlp: Language) -> Language:
+    return parsed_nlp
 
 
 def events(nlp: Language, text: str) -> list[Event]:
