@@ -14,15 +14,43 @@ HERE = Path(__file__).resolve().parent
 E = json.loads((HERE.parent / "samples" / "expected.json").read_text(encoding="utf-8"))
 
 
-def sent_of(text, frag):
+def sent_of(text: str, frag: str) -> str:
+    """The sentence of ``text`` that holds ``frag`` (boundaries: '. ' before a capital, or a newline)."""
     i = text.find(frag)
     assert i >= 0, frag
-    # sentence boundaries: previous ". " / newline; next ". " / newline
     starts = [m.end() for m in re.finditer(r'(?<=[.!?"”])\s+(?=[A-Z“"])|\n+', text[: i + 1])]
     s = max(starts) if starts else 0
     m = re.search(r'[.!?]["”]?(?=\s+[A-Z“"]|\s*\n|\s*$)', text[i + len(frag) - 1 :])
     e = i + len(frag) - 1 + (m.end() if m else len(text))
     return text[s:e]
+
+
+def event_rows(text: str, facts: list[tuple[str, str, str, str, bool]]) -> list[dict[str, object]]:
+    """Gold events of one article: (actor, relation, object, evidence fragment, negated) with the sentence that
+    holds the fragment as evidence, and its offsets."""
+    events: list[dict[str, object]] = []
+    for actor, relation, obj, frag, negated in facts:
+        evidence = sent_of(text, frag)
+        start = text.index(evidence)
+        events.append(
+            {
+                "actor": actor,
+                "relation": relation,
+                "object": obj,
+                "start": start,
+                "end": start + len(evidence),
+                "evidence": evidence,
+                "negated": negated,
+            }
+        )
+    return events
+
+
+def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {sum(len(r['events']) for r in rows)} events for {len(rows)} articles")  # type: ignore[arg-type]
 
 
 G = {
@@ -273,28 +301,10 @@ G = {
     ),
 }
 G["html/kenya-phone-tracking-reprint.html"] = G["html/nairobi-protests-imsi-catchers.html"]
-out = []
-for key in E:
-    ents, evs = G[key]
-    text = E[key]["clean_text"]
-    events = []
-    for a, r, o, frag, neg in evs:
-        ev = sent_of(text, frag)
-        start = text.index(ev)
-        events.append(
-            {
-                "actor": a,
-                "relation": r,
-                "object": o,
-                "start": start,
-                "end": start + len(ev),
-                "evidence": ev,
-                "negated": neg,
-            }
-        )
-    aliases = {k: v for k, v in ents.items()}
-    out.append({"id": key, "text": text, "aliases": aliases, "events": events})
-with open(HERE / "samples.events.jsonl", "w", encoding="utf-8") as f:
-    for row in out:
-        f.write(json.dumps(row, ensure_ascii=False) + "\n")
-print(f"wrote {sum(len(r['events']) for r in out)} events for {len(out)} articles")
+if __name__ == "__main__":
+    rows: list[dict[str, object]] = []
+    for key in E:
+        aliases, facts = G[key]
+        text = E[key]["clean_text"]
+        rows.append({"id": key, "text": text, "aliases": dict(aliases), "events": event_rows(text, facts)})
+    write_rows(HERE / "samples.events.jsonl", rows)

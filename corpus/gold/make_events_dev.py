@@ -7,22 +7,12 @@ from an evaluation text. Same row format as ``samples.events.jsonl`` (``id``, ``
 Run: ``python corpus/gold/make_events_dev.py`` (rewrites the file; fails if an evidence fragment is not found).
 """
 
-import json
-import re
 from pathlib import Path
 
+# run as a script from any folder: its own folder is on sys.path, so the sample gold's builder is importable
+from make_event_gold import event_rows, write_rows
+
 HERE = Path(__file__).resolve().parent
-
-
-def sent_of(text: str, frag: str) -> str:
-    """The sentence of ``text`` that holds ``frag`` (boundaries: '. ' before a capital, or a newline)."""
-    i = text.find(frag)
-    assert i >= 0, frag
-    starts = [m.end() for m in re.finditer(r'(?<=[.!?"”])\s+(?=[A-Z“"])|\n+', text[: i + 1])]
-    s = max(starts) if starts else 0
-    m = re.search(r'[.!?]["”]?(?=\s+[A-Z“"]|\s*\n|\s*$)', text[i + len(frag) - 1 :])
-    e = i + len(frag) - 1 + (m.end() if m else len(text))
-    return text[s:e]
 
 
 # id -> (text, aliases, [(actor, relation, object, evidence fragment, negated)])
@@ -288,30 +278,11 @@ ARTICLES: dict[str, tuple[str, dict[str, list[str]], list[tuple[str, str, str, s
 
 
 def build() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for key, (text, aliases, facts) in ARTICLES.items():
-        events = []
-        for actor, relation, obj, frag, negated in facts:
-            evidence = sent_of(text, frag)
-            start = text.index(evidence)
-            events.append(
-                {
-                    "actor": actor,
-                    "relation": relation,
-                    "object": obj,
-                    "start": start,
-                    "end": start + len(evidence),
-                    "evidence": evidence,
-                    "negated": negated,
-                }
-            )
-        rows.append({"id": key, "text": text, "aliases": aliases, "events": events})
-    return rows
+    return [
+        {"id": key, "text": text, "aliases": aliases, "events": event_rows(text, facts)}
+        for key, (text, aliases, facts) in ARTICLES.items()
+    ]
 
 
 if __name__ == "__main__":
-    rows = build()
-    with open(HERE / "events-dev.jsonl", "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {sum(len(r['events']) for r in rows)} events for {len(rows)} articles")  # type: ignore[arg-type]
+    write_rows(HERE / "events-dev.jsonl", build())
