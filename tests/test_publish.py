@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from pipeline.config import Settings
 from pipeline.publish import PublishError, publish, release_dir
+from pipeline.records import Article
 from pipeline.run import run_all
 from pipeline.store import Store
 
@@ -79,10 +81,30 @@ def test_versions_are_immutable_and_older_ones_stay_loadable(settings: Settings,
     assert configs == {"default", "v1.0.0", "v1.1.0"}  # every version has its own config; default = newest
 
 
+def store_one_annotation(store: Store, article: Article, result: list[dict[str, Any]]) -> None:
+    """One annotator's Label Studio ``result`` for ``article``, pulled into the store as project 1's gold."""
+    from pipeline.annotate.gold import GoldRow, parse_result, replace_project_gold, text_sha256
+
+    row = GoldRow(
+        project_id=1,
+        annotation_id=7,
+        task_id=3,
+        article_id=article.id,
+        annotator="ann@example.org",
+        created_at="2024-01-01T00:00:00Z",
+        updated_at="2024-01-01T00:00:00Z",
+        lead_time=12.0,
+        cancelled=False,
+        ground_truth=False,
+        text_sha256=text_sha256(article.text),
+        result=result,
+        parsed=parse_result(result, article.text),
+    )
+    replace_project_gold(store, 1, [row])
+
+
 def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path) -> None:
     import datasets
-
-    from pipeline.annotate.gold import GoldRow, parse_result, replace_project_gold, text_sha256
 
     run_all(settings, publish_release=False)
     with Store(settings.store.path) as store:
@@ -97,22 +119,7 @@ def test_gold_annotations_become_a_gold_split(settings: Settings, tmp_path: Path
                 "value": {"start": first.start, "end": first.end, "text": first.text, "labels": [first.label]},
             }
         ]
-        row = GoldRow(
-            project_id=1,
-            annotation_id=7,
-            task_id=3,
-            article_id=article.id,
-            annotator="ann@example.org",
-            created_at="2024-01-01T00:00:00Z",
-            updated_at="2024-01-01T00:00:00Z",
-            lead_time=12.0,
-            cancelled=False,
-            ground_truth=False,
-            text_sha256=text_sha256(article.text),
-            result=result,
-            parsed=parse_result(result, article.text),
-        )
-        replace_project_gold(store, 1, [row])
+        store_one_annotation(store, article, result)
         entry = publish(store, settings, "1.0.0")
     assert entry["splits"]["gold"] == 1
     ds = datasets.load_dataset(str(release_dir(settings)), cache_dir=str(tmp_path / "hf-cache"))

@@ -22,6 +22,7 @@ from pipeline.release.card import validate_card
 from pipeline.release.modes import Pseudonymiser, release_record
 from pipeline.run import run_all
 from pipeline.store import Store
+from tests.test_publish import store_one_annotation
 
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -457,8 +458,6 @@ def test_a_publish_killed_after_its_manifest_is_completed_by_the_next(
 
 
 def test_gold_places_keep_coordinates_and_the_card_states_the_overlap(store_settings: Settings) -> None:
-    from pipeline.annotate.gold import GoldRow, parse_result, replace_project_gold, text_sha256
-
     with Store(store_settings.store.path) as store:
         article = next(
             a for a in store.articles(relevant_only=True) if any(e.label == "LOCATION" and e.lat for e in a.entities)
@@ -473,22 +472,7 @@ def test_gold_places_keep_coordinates_and_the_card_states_the_overlap(store_sett
                 "value": {"start": place.start, "end": place.end, "text": place.text, "labels": ["LOCATION"]},
             }
         ]
-        row = GoldRow(
-            project_id=1,
-            annotation_id=7,
-            task_id=3,
-            article_id=article.id,
-            annotator="ann@example.org",
-            created_at="2024-01-01T00:00:00Z",
-            updated_at="2024-01-01T00:00:00Z",
-            lead_time=12.0,
-            cancelled=False,
-            ground_truth=False,
-            text_sha256=text_sha256(article.text),
-            result=result,
-            parsed=parse_result(result, article.text),
-        )
-        replace_project_gold(store, 1, [row])
+        store_one_annotation(store, article, result)
         entry = publish(store, store_settings)
     folder = release_dir(store_settings)
     gold = pq.read_table(next((folder / "data" / "1.0.0").glob("gold-*.parquet"))).to_pylist()
