@@ -47,6 +47,11 @@ MODELS_DIR = PACKAGE_DIR / "models"
 ARTICLE_SCHEMA = SCHEMAS_DIR / "article.schema.json"
 
 
+def cache_dir(name: str) -> Path:
+    """A folder of survnews' rebuildable caches (``$XDG_CACHE_HOME/survnews/<name>``, else ``~/.cache``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "survnews" / name
+
+
 def read_json(path: Path) -> Any:
     """A UTF-8 JSON data file (rules, lexicons, taxonomy)."""
     return json.loads(path.read_text(encoding="utf-8"))

@@ -350,7 +350,7 @@ def _scores(settings: Settings) -> dict[str, Any] | None:
 
 
 def _measured_scores(model: str, gold: Path) -> dict[str, Any] | None:
-    from pipeline.paths import MODELS_DIR
+    from pipeline.paths import MODELS_DIR, cache_dir
 
     key = hashlib.sha256()
     for part in (model, __version__, rules_id(), gold.read_bytes()):
@@ -359,7 +359,7 @@ def _measured_scores(model: str, gold: Path) -> dict[str, Any] | None:
     meta = MODELS_DIR / model / "meta.json"
     if meta.is_file():
         key.update(meta.read_bytes())
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "survnews" / "scores"
+    cache = cache_dir("scores")
     cached = cache / f"{key.hexdigest()[:24]}.json"
     if cached.is_file():
         try:
