@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.annotate.config import LabelStudioSettings
+from pipeline.crawl_settings import CrawlSettings
 from pipeline.errors import ConfigError, first_validation_error
-from pipeline.fetch import CrawlSettings
 from pipeline.paths import SAMPLES_DIR
 
 DEFAULT_CONFIG_NAME = "survnews.toml"

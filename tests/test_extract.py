@@ -143,3 +143,26 @@ def test_sample_pages_meet_their_expectations() -> None:
             assert snippet in result.text, (name, snippet)
         for snippet in spec.get("must_not_contain", []):
             assert snippet not in result.text, (name, snippet)
+
+
+def test_warm_up_takes_every_path_of_the_extractor_once() -> None:
+    """A worker's warm-up pays the one-time costs before its first page: its page goes through the whole cascade
+    into trafilatura's justext fallback (whose stop list of all languages is built on first use), the metadata and
+    the language model."""
+    import trafilatura.external
+
+    from pipeline.extract import _WARM_UP_PAGE, warm_up
+    from pipeline.language import _identifier
+
+    warm_up()
+    assert trafilatura.external.JT_STOPLIST is not None
+    assert _identifier.cache_info().currsize == 1
+    page = extract_html_unlimited(_WARM_UP_PAGE, "https://example.org/warm-up")
+    assert len(page.text) < 500  # short: the cascade tries every mode
+    assert (page.title, page.authors, page.published, page.language) == (
+        "Warm-up",
+        ["Survnews Warmup"],
+        "2024-01-02",
+        "en",
+    )
+    assert page.original_publisher == "The Example Times"

@@ -17,7 +17,7 @@ import pickle
 import signal
 from collections import OrderedDict
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NoReturn
 
 from pipeline.runner.step import Step, run_chain
 
@@ -37,9 +37,9 @@ def main(read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = Non
         try:
             message: Any = receive.recv()
         except (EOFError, OSError):
-            return
+            _exit()
         if message is None:
-            return
+            _exit()
         if message[0] == "fork":
             forked = _fork(spares or [], message[1], receive, send)
             if forked is not None:  # this is the new worker now
@@ -66,6 +66,12 @@ def main(read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = Non
         for index, outcome in enumerate(run_chain(steps, records)):
             send.send(("item", batch_id, index, outcome))
         send.send(("done", batch_id, [step.take_stats() for step in steps]))
+
+
+def _exit() -> NoReturn:
+    """End the worker at once: it holds nothing to save (the parent writes every result), and the interpreter's
+    teardown, freeing every model and page tree one object at a time, would keep the parent waiting."""
+    os._exit(0)
 
 
 def _fork(

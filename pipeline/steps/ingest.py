@@ -218,12 +218,9 @@ class ExtractStep(Step):
     def setup(self) -> None:
         # What every page needs, loaded before the first page (whose time limit is for the page alone) and, on
         # the local runner, before the worker is forked for the other workers (they share it)
-        import htmldate  # noqa: F401
-        import trafilatura.metadata  # noqa: F401
+        from pipeline.extract import warm_up
 
-        from pipeline.language import detect_language
-
-        detect_language("warm up the language model with a sentence long enough to classify")
+        warm_up()
 
     def process(self, record: PageRecord) -> Outcome:
         if record.kind == "text":
