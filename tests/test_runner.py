@@ -195,3 +195,28 @@ def test_workers_keep_a_few_pipelines_and_get_the_others_sent_again() -> None:
     runner = LocalRunner(1)
     for bad in (1, 2, 3, 1, 3, 2):  # more step lists than a worker keeps, in an order that evicts each
         assert run_numbers(runner, 8, bad=bad) == expected(8, **{str(bad): "reject:failed"})
+
+
+def test_a_prestarted_worker_is_the_one_the_runner_takes_or_it_is_ended() -> None:
+    """``prestart`` (a command's head start on its first worker) hands that worker to the runner when the number
+    of workers matches, and ends it when the runner asks for another number; results are the same either way."""
+    from pipeline.runner import local
+
+    local.close_workers()
+    try:
+        local.prestart(2, ("json",))
+        assert local._POOL.early is not None
+        prestarted = local._POOL.early[0].process
+        assert run_numbers(LocalRunner(2), 30, bad=5) == expected(30, **{"5": "reject:failed"})
+        pids = [worker.process.pid for worker in local._POOL.workers]
+        assert pids[0] == prestarted.pid and len(set(pids)) == 2  # the second forked from it
+
+        local.close_workers()
+        local.prestart(2)
+        assert local._POOL.early is not None
+        unused = local._POOL.early[0].process
+        assert run_numbers(LocalRunner(1), 8) == expected(8)
+        assert unused.wait(5) is not None  # ended, not left running
+        assert [worker.process.pid for worker in local._POOL.workers] != [unused.pid]
+    finally:
+        local.close_workers()

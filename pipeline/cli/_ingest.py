@@ -17,6 +17,7 @@ from pipeline.cli._options import (
     StrictOption,
     WorkersOption,
     open_store,
+    prestart_extraction,
     settings_from,
 )
 from pipeline.cli._output import counts_text, emit_json, out, progress_bars
@@ -72,6 +73,7 @@ def ingest_cli(
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
     from pipeline.run import ingest_paths
 
+    prestart_extraction(workers, runner)
     settings = settings_from(config, store, workers, runner)
     if prefilter is not None:
         settings.prefilter.enabled = prefilter

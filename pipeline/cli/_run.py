@@ -15,6 +15,7 @@ from pipeline.cli._options import (
     RunnerOption,
     StrictOption,
     WorkersOption,
+    prestart_extraction,
     settings_from,
 )
 from pipeline.cli._output import counts_text, emit_json, err, out, print_rejects, progress_bars, safe
@@ -88,6 +89,7 @@ def run_cli(
     from pipeline.config import DEFAULT_CONFIG_NAME
     from pipeline.run import run_all
 
+    prestart_extraction(workers, runner)
     settings = settings_from(config, store, workers, runner)
     if config is None and not Path(DEFAULT_CONFIG_NAME).exists():
         note_default_inputs(settings)

@@ -154,8 +154,9 @@ class _Worker:
             conn.close()
 
 
-def _start_worker(forks: int = 0) -> tuple[_Worker, list[_Worker]]:
-    """A worker started cold, and ``forks`` workers it can fork later (their pipes made here, ends passed on)."""
+def _start_worker(forks: int = 0, preload: tuple[str, ...] = ()) -> tuple[_Worker, list[_Worker]]:
+    """A worker started cold, and ``forks`` workers it can fork later (their pipes made here, ends passed on);
+    it imports the ``preload`` modules while it waits for its first steps."""
     to_child_r, to_child_w = os.pipe()
     from_child_r, from_child_w = os.pipe()
     spares = [(os.pipe(), os.pipe()) for _ in range(forks)]  # (to the fork, from the fork)
@@ -164,7 +165,7 @@ def _start_worker(forks: int = 0) -> tuple[_Worker, list[_Worker]]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     for name in THREAD_VARIABLES:  # N workers on N cores: one thread each, or BLAS oversubscribes the cores
         env.setdefault(name, "1")
-    code = f"from pipeline.runner.worker import main; main({to_child_r}, {from_child_w}, {spare_ends!r})"
+    code = f"from pipeline.runner.worker import main; main({to_child_r}, {from_child_w}, {spare_ends!r}, {preload!r})"
     passed = (to_child_r, from_child_w, *(fd for pair in spare_ends for fd in pair))
     try:
         process = subprocess.Popen(
@@ -189,9 +190,8 @@ def _start_worker(forks: int = 0) -> tuple[_Worker, list[_Worker]]:
     return worker, forked
 
 
-def _start_workers(n: int, key: str, blob: bytes) -> list[_Worker]:
-    """``n`` workers for a pipeline: one started cold sets the steps up, then forks the others."""
-    first, forks = _start_worker(n - 1)
+def _start_workers(first: _Worker, forks: list[_Worker], key: str, blob: bytes) -> list[_Worker]:
+    """Workers for a pipeline: the one started cold sets the steps up, then forks the others."""
     first.install(key, blob)
     first.send(("batch", key, WARM_UP, []))
     first.assigned.append(_Batch(WARM_UP, [], []))
@@ -207,15 +207,43 @@ class _Pool:
 
     def __init__(self) -> None:
         self.workers: list[_Worker] = []
+        self.early: tuple[_Worker, list[_Worker]] | None = None  # started by prestart(), not yet taken
         self.owner = os.getpid()
+
+    def _owned(self) -> None:
+        if self.owner != os.getpid():  # a forked child must not talk to its parent's workers
+            self.workers, self.early, self.owner = [], None, os.getpid()
+
+    def prestart(self, n: int, preload: tuple[str, ...]) -> None:
+        """Start the cold worker for ``n`` workers now, before the pipeline is known (see ``prestart``)."""
+        self._owned()
+        self.workers = [w for w in self.workers if w.alive()]
+        if n >= 1 and not self.workers and self.early is None:
+            self.early = _start_worker(n - 1, preload)
+
+    def _take_early(self, n: int) -> tuple[_Worker, list[_Worker]] | None:
+        """The prestarted worker and its forks-to-be if made for ``n`` workers; else they are ended."""
+        early, self.early = self.early, None
+        if early is not None and len(early[1]) + 1 == n and early[0].alive():
+            return early
+        for worker in [] if early is None else [early[0], *early[1]]:
+            worker.kill()
+        return None
 
     def take(self, n: int, steps: tuple[str, bytes] | None = None) -> list[_Worker]:
         """``n`` workers; ``steps`` (key, pickled steps): when none is running, start one and fork the rest."""
-        if self.owner != os.getpid():  # a forked child must not talk to its parent's workers
-            self.workers, self.owner = [], os.getpid()
+        self._owned()
         self.workers = [w for w in self.workers if w.alive()]
-        if not self.workers and n > 1 and steps is not None:
-            self.workers = _start_workers(n, *steps)
+        if not self.workers:
+            early = self._take_early(n)
+            if early is not None and steps is not None:
+                self.workers = _start_workers(*early, *steps)
+            elif early is not None:
+                self.workers = [early[0]]
+                for fork in early[1]:
+                    fork.kill()
+            elif n > 1 and steps is not None:
+                self.workers = _start_workers(*_start_worker(n - 1), *steps)
         while len(self.workers) < n:
             self.workers.append(_start_worker()[0])
         return self.workers[:n]
@@ -228,9 +256,10 @@ class _Pool:
 
     def close(self) -> None:
         if self.owner == os.getpid():
+            self._take_early(0)  # no number of workers is 0: a prestarted worker nobody took is ended
             for worker in self.workers:
                 worker.stop()
-        self.workers = []
+        self.workers, self.early = [], None
 
 
 _POOL = _Pool()
@@ -401,6 +430,13 @@ def _batches(records: Iterable[Record], size: int) -> Iterator[_Batch]:
             batch = []
     if batch:
         yield _Batch(batch_id, list(range(start, start + len(batch))), batch)
+
+
+def prestart(workers: int, preload: tuple[str, ...] = ()) -> None:
+    """Start the first worker process now, importing ``preload`` while this process goes on starting up (reading
+    its settings, opening the store): a command that knows early it will run a pipeline on ``workers`` local
+    workers calls it first, and the runner takes that worker (or ends it, when asked for another number)."""
+    _POOL.prestart(workers, preload)
 
 
 def close_workers() -> None:

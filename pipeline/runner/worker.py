@@ -11,6 +11,7 @@ spare pipe ends it was started with; the fork keeps the set-up steps and says ``
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import pickle
@@ -24,7 +25,9 @@ from pipeline.runner.step import Step, run_chain
 KEPT_PIPELINES = 2  # set-up step lists kept per worker (each may hold a spaCy pipeline)
 
 
-def main(read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = None) -> None:
+def main(
+    read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = None, preload: tuple[str, ...] = ()
+) -> None:
     # The parent handles Ctrl-C and ends its workers; a worker must not die first with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
@@ -33,6 +36,9 @@ def main(read_fd: int, write_fd: int, spares: list[tuple[int, int]] | None = Non
     send = Connection(write_fd, readable=False)
     pipelines: OrderedDict[str, list[Step]] = OrderedDict()
     send.send(("hello", os.getpid()))
+    for module in preload:  # a head start while the parent gets ready; a module that fails fails again at set-up
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
     while True:
         try:
             message: Any = receive.recv()

@@ -5,3 +5,12 @@
 (``pipeline.extract``, ``pipeline.clean``, ``pipeline.relevance``, ``pipeline.dedup``, ``pipeline.tag``); a step
 is a thin wrapper that calls one of them on one record and counts what happened.
 """
+
+# What the extract steps import: a worker started before its pipeline is known imports these meanwhile.
+EXTRACT_MODULES = (
+    "pipeline.steps.ingest",
+    "pipeline.extract",
+    "pipeline.relevance",
+    "trafilatura.metadata",
+    "htmldate",
+)
