@@ -228,6 +228,27 @@ _META_DATE = re.compile(
 )
 
 
+_FOUND_MONTH = re.compile(r"\d{4}-\d{2}-")
+_DAY_DIGITS = re.compile(r"\s*(\d{1,2})")
+
+
+def _impossible_day_follows(head: str, found: str) -> bool:
+    """Whether ``found``'s year and month (as "2023-02-" or "2023-2-") precede an impossible day in ``head``:
+    str.find over the page is many times cheaper than the meta-tag scan, which matches only where this does."""
+    year, month = int(found[:4]), int(found[5:7])
+    for prefix in {found[:8], f"{found[:4]}-{month}-"}:
+        start = head.find(prefix)
+        while start >= 0:
+            digits = _DAY_DIGITS.match(head, start + len(prefix))
+            if digits:
+                try:
+                    date(year, month, int(digits.group(1)))
+                except ValueError:
+                    return True
+            start = head.find(prefix, start + 1)
+    return False
+
+
 def _impossible_meta_date(html_text: str, found: str | None) -> bool:
     """True when a date meta tag says an impossible day (2023-02-30) of the month ``found`` is in.
 
@@ -235,7 +256,10 @@ def _impossible_meta_date(html_text: str, found: str | None) -> bool:
     """
     if not found:
         return False
-    for match in _META_DATE.finditer(html_text[:50_000]):
+    head = html_text[:50_000]
+    if _FOUND_MONTH.match(found) and not _impossible_day_follows(head, found):
+        return False  # no "YYYY-MM-<impossible day>" anywhere in the head: the scan below could not match
+    for match in _META_DATE.finditer(head):
         year, month, day = (int(g) for g in match.groups() if g is not None)
         try:
             date(year, month, day)
