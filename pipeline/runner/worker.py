@@ -6,6 +6,7 @@ Protocol (pickled messages over two pipes): the parent sends ``("steps", key, bl
 ``None`` or a closed pipe ends the worker. Models are loaded once per pipeline and kept for the next batches.
 ``("fork", n)`` (the first worker only, after its steps are set up): fork worker ``n`` on the n-th pair of
 spare pipe ends it was started with; the fork keeps the set-up steps and says ``("hello", pid)`` on its pipe.
+A worker started before its pipeline is known (``local.prestart``) imports its ``preload`` modules meanwhile.
 """
 
 from __future__ import annotations
