@@ -17,7 +17,7 @@ from pipeline.cli._options import (
     StrictOption,
     WorkersOption,
     open_store,
-    prestart_extraction,
+    prestart_workers,
     settings_from,
 )
 from pipeline.cli._output import counts_text, emit_json, out, progress_bars
@@ -72,8 +72,9 @@ def ingest_cli(
 ) -> None:
     """Read local files and folders into the store: extract, clean, dedup, score relevance."""
     from pipeline.run import ingest_paths
+    from pipeline.steps import EXTRACT_MODULES
 
-    prestart_extraction(workers, runner)
+    prestart_workers(workers, runner, EXTRACT_MODULES)
     settings = settings_from(config, store, workers, runner)
     if prefilter is not None:
         settings.prefilter.enabled = prefilter

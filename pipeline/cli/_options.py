@@ -50,17 +50,16 @@ def settings_from(
     return settings
 
 
-def prestart_extraction(workers: int | None, runner: str | None) -> None:
-    """Start the first extraction worker now, so that its interpreter start and imports overlap this command's
-    own start-up (settings, store); the runner takes it, or ends it if the settings ask for other workers. Not
-    for ``--runner ray`` nor ``--workers 0`` (every step in this process)."""
+def prestart_workers(workers: int | None, runner: str | None, modules: tuple[str, ...]) -> None:
+    """Start the first local worker now, importing ``modules``, so that its interpreter start and imports overlap
+    this command's own start-up (settings, store); the runner takes it, or ends it if the settings ask for other
+    workers. Not for ``--runner ray`` nor ``--workers 0`` (every step in this process)."""
     if runner == "ray" or workers == 0:
         return
     from pipeline.runner import default_workers
     from pipeline.runner.local import prestart
-    from pipeline.steps import EXTRACT_MODULES
 
-    prestart(default_workers() if workers is None else workers, EXTRACT_MODULES)
+    prestart(default_workers() if workers is None else workers, modules)
 
 
 def open_store(settings: Settings, *, create: bool = False) -> Store:

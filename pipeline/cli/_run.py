@@ -15,7 +15,7 @@ from pipeline.cli._options import (
     RunnerOption,
     StrictOption,
     WorkersOption,
-    prestart_extraction,
+    prestart_workers,
     settings_from,
 )
 from pipeline.cli._output import counts_text, emit_json, err, out, print_rejects, progress_bars, safe
@@ -88,8 +88,9 @@ def run_cli(
     """Run every stage on the configured inputs (default: the sample corpus) and publish a release."""
     from pipeline.config import DEFAULT_CONFIG_NAME
     from pipeline.run import run_all
+    from pipeline.steps import EXTRACT_MODULES
 
-    prestart_extraction(workers, runner)
+    prestart_workers(workers, runner, EXTRACT_MODULES)
     settings = settings_from(config, store, workers, runner)
     if config is None and not Path(DEFAULT_CONFIG_NAME).exists():
         note_default_inputs(settings)

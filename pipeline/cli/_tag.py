@@ -15,6 +15,7 @@ from pipeline.cli._options import (
     StrictOption,
     WorkersOption,
     open_store,
+    prestart_workers,
     settings_from,
 )
 from pipeline.cli._output import counts_text, emit_json, out, progress_bars, safe
@@ -44,7 +45,9 @@ def tag_cli(
 ) -> None:
     """Tag actors, technologies and locations in every article not yet tagged by this pipeline."""
     from pipeline.run import tag_store
+    from pipeline.steps import TAG_MODULES
 
+    prestart_workers(workers, runner, TAG_MODULES)
     settings = settings_from(config, store, workers, runner)
     if model is not None:
         settings.tagger.model = model

@@ -6,7 +6,7 @@
 is a thin wrapper that calls one of them on one record and counts what happened.
 """
 
-# What the extract steps import: a worker started before its pipeline is known imports these meanwhile.
+# What the extract and tag steps import: a worker started before its pipeline is known imports these meanwhile.
 EXTRACT_MODULES = (
     "pipeline.steps.ingest",
     "pipeline.extract",
@@ -14,3 +14,4 @@ EXTRACT_MODULES = (
     "trafilatura.metadata",
     "htmldate",
 )
+TAG_MODULES = ("pipeline.steps.tag", "pipeline.tag")
