@@ -40,33 +40,49 @@ _TYPECODES = {2: "H", 4: "I", 8: "L"}  # what py3langid's DFA tables are read in
 
 def _unpacked_model(model_file: Path, cache: Path) -> tuple[Any, ...]:
     """(ptc, pc, classes, nextmove, nextmove_row, out_feat) as ``load_model`` gives them, from the cache; the
-    cache is written first when missing (atomically: a folder renamed into place, so concurrent workers agree)."""
+    cache is written first when missing, and written again when it cannot be read (a copy cut short)."""
+    folder = cache / hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
+    if not (folder / "classes.json").is_file():
+        _write_unpacked(model_file, folder)
+    try:
+        return _read_unpacked(folder)
+    except (OSError, ValueError):
+        shutil.rmtree(folder, ignore_errors=True)
+        _write_unpacked(model_file, folder)
+        return _read_unpacked(folder)
+
+
+def _write_unpacked(model_file: Path, folder: Path) -> None:
+    """The model's arrays as .npy files in ``folder``, atomically: a staging folder renamed into place, so
+    concurrent workers agree on one copy."""
+    import lzma
+
     import numpy as np
 
-    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
-    folder = cache / digest
-    if not (folder / "classes.json").is_file():
-        import lzma
-
-        cache.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=cache))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
+    try:
+        with tempfile.TemporaryFile(dir=staging) as unpacked:
+            with lzma.open(model_file) as packed:
+                shutil.copyfileobj(packed, unpacked, length=1 << 20)
+            unpacked.seek(0)  # a zip needs seeking, far too slow inside an LZMA stream
+            with np.load(unpacked, allow_pickle=False) as data:
+                for name, _ in _MODEL_ARRAYS:
+                    np.save(staging / f"{name}.npy", data[name], allow_pickle=False)
+                classes = data["classes"].tolist()
+        (staging / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
         try:
-            with tempfile.TemporaryFile(dir=staging) as unpacked:
-                with lzma.open(model_file) as packed:
-                    shutil.copyfileobj(packed, unpacked, length=1 << 20)
-                unpacked.seek(0)  # a zip needs seeking, far too slow inside an LZMA stream
-                with np.load(unpacked, allow_pickle=False) as data:
-                    for name, _ in _MODEL_ARRAYS:
-                        np.save(staging / f"{name}.npy", data[name], allow_pickle=False)
-                    classes = data["classes"].tolist()
-            (staging / "classes.json").write_text(json.dumps(classes), encoding="utf-8")
-            try:
-                os.rename(staging, folder)
-            except OSError:  # another process put it in place first
-                if not (folder / "classes.json").is_file():
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            os.rename(staging, folder)
+        except OSError:  # another process put it in place first
+            if not (folder / "classes.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read_unpacked(folder: Path) -> tuple[Any, ...]:
+    import numpy as np
+
     loaded: dict[str, Any] = {}
     for name, as_stdlib_array in _MODEL_ARRAYS:
         values = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)

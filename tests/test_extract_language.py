@@ -47,7 +47,7 @@ SAMPLES = [
 
 def test_unpacked_model_cache_is_py3langid_model(tmp_path: Path) -> None:
     """The cached, memory-mapped model is the model py3langid loads itself: same arrays, same answers; a second
-    load reads the cache (no unpacking) and leaves no staging folder behind."""
+    load reads the cache (no unpacking) and leaves no staging folder behind; a damaged cache is made again."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
     from py3langid.modelio import load_model
 
@@ -66,6 +66,10 @@ def test_unpacked_model_cache_is_py3langid_model(tmp_path: Path) -> None:
                 assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
             else:
                 assert type(mine) is type(theirs) and mine == theirs
+    with open(folder / "ptc.npy", "r+b") as damaged:  # a copy cut short is made again, not trusted
+        damaged.truncate(1000)
+    second = _unpacked_model(model_file, tmp_path)
+    assert np.array_equal(second[0], expected[0])
     cached = LanguageIdentifier(*second[:2], second[2], second[3], second[5], norm_probs=True, tk_row=second[4])
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     for text in SAMPLES:
