@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,19 +34,23 @@ def survnews(*args: str, cwd: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def kill_driver(proc: subprocess.Popen[bytes]) -> list[str]:
-    """SIGKILL the driver; what it started (its descendants before the kill, any process of its Ray sessions)
-    that outlived it.
-
-    Before survnews reaped its local cluster, Ray's DashboardAgent and RuntimeEnvAgent outlived a kill -9 of the
-    driver by a minute (they publish the raylet's death to the dead GCS with a 60 s timeout).
-    """
-    started = descendants(proc.pid)
-    sessions = session_folders(started)
-    assert sessions, f"no Ray session found below the driver: {[command_line(pid) for pid in started]}"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return outlived(started, sessions)
+def watch_until(proc: subprocess.Popen[bytes], ready: Callable[[], bool]) -> tuple[set[int], set[str]]:
+    """Poll until ``ready()`` once the cluster is up, or until the driver ends; returns the processes below the
+    driver and their Ray sessions, noted until the cluster is up (the raylet started its ``ray::`` agents and
+    workers; later processes are found by their session folder)."""
+    started: set[int] = set()
+    sessions: set[str] = set()
+    up = False
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        if not up:
+            started |= descendants(proc.pid)
+            sessions |= session_folders(started)
+            up = bool(sessions) and any(command_line(pid).startswith("ray::") for pid in started)
+        elif ready():
+            break
+        time.sleep(0.01 if up else 0.1)  # a /proc scan costs more than a count of rows
+    return started, sessions
 
 
 def outlived(started: set[int], sessions: set[str]) -> list[str]:
@@ -84,24 +89,21 @@ def test_kill_minus_9_of_the_ray_driver_then_resume_gives_the_same_records(tmp_p
 
     resumed = tmp_path / "resumed.sqlite"
     ray_ingest = ("ingest", str(pages), "--runner", "ray", "--workers", "2")
-    # first kill: while the cluster maps the window (inputs read, nothing written); second: while the driver
-    # writes the merged shards into the store
+    # first kill: once the cluster is up, while it maps the window (inputs read, nothing written); second: while
+    # the driver writes the merged shards into the store. Before survnews reaped its local cluster, Ray's
+    # DashboardAgent and RuntimeEnvAgent outlived a kill -9 of the driver by a minute (they report the raylet's
+    # death to the dead GCS with a 60 s timeout).
     for ready in (lambda: raw_inputs(resumed) > 0, lambda: articles(resumed) >= 10):
         proc = survnews(*ray_ingest, "--store", str(resumed), cwd=tmp_path, log=log)
-        deadline = time.monotonic() + 300
-        while not ready() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        started, sessions = watch_until(proc, ready)
         assert proc.poll() is None, "the ingest ended before it could be killed"
-        assert kill_driver(proc) == [], "processes outlived the killed driver"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert sessions, f"no Ray session below the driver: {[command_line(pid) for pid in started]}"
+        assert outlived(started, sessions) == [], "processes outlived the killed driver"
     assert 0 < articles(resumed) < articles(clean), "the kills did not interrupt the run"
     final = survnews(*ray_ingest, "--store", str(resumed), cwd=tmp_path, log=log)
-    started: set[int] = set()
-    sessions: set[str] = set()
-    deadline = time.monotonic() + 600
-    while final.poll() is None and time.monotonic() < deadline:
-        started |= descendants(final.pid)
-        sessions |= session_folders(started)
-        time.sleep(0.2)
+    started, sessions = watch_until(final, lambda: False)
     assert final.wait(1) == 0, log.read_text(errors="replace")
     assert sessions, "the last run started no Ray session"
     assert outlived(started, sessions) == [], "processes outlived the driver's exit"

@@ -36,7 +36,8 @@ SESSION_FOLDER = re.compile(rb"^(/.*/session_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_\d+_
 PROC = Path("/proc")
 
 _reaper: subprocess.Popen[bytes] | None = None
-_token = ""
+_token = ""  # one per driver process: a reaper started again (the first was killed) reaps the earlier clusters too
+_reaper_forgotten_at_fork = False
 
 
 @contextlib.contextmanager
@@ -46,12 +47,16 @@ def fate_shared() -> Iterator[str]:
     Yields the token. The reaper's pipe stays open for as long as this process lives (a module global): closing
     it would reap the clusters at once.
     """
-    global _reaper, _token
+    global _reaper, _reaper_forgotten_at_fork, _token
     if not sys.platform.startswith("linux"):  # no /proc to find them in
         yield ""
         return
     if _reaper is None or _reaper.poll() is not None:
-        _token = secrets.token_hex(16)
+        if not _token:
+            if not _reaper_forgotten_at_fork:
+                os.register_at_fork(after_in_child=_forget_reaper)
+                _reaper_forgotten_at_fork = True
+            _token = secrets.token_hex(16)
         _reaper = subprocess.Popen(
             [sys.executable, "-I", __file__, _token],
             stdin=subprocess.PIPE,
@@ -70,6 +75,15 @@ def fate_shared() -> Iterator[str]:
             os.environ.pop(TOKEN_VARIABLE, None)
         else:
             os.environ[TOKEN_VARIABLE] = previous
+
+
+def _forget_reaper() -> None:
+    """In a forked child: close its copy of the pipe (the driver's end must close when the driver ends); a child
+    that starts a cluster is another driver, with a reaper and token of its own."""
+    global _reaper, _token
+    if _reaper is not None and _reaper.stdin is not None:
+        _reaper.stdin.close()
+    _reaper, _token = None, ""
 
 
 def _read(path: Path) -> bytes:
