@@ -1,13 +1,14 @@
 """The Ray Data backend: map steps on a Ray cluster, results as Parquet shards merged here in input order.
 
-``ray.init()`` starts a local cluster, or joins ``[runner] address`` (e.g. ``ray://head:10001`` or ``auto``);
-on a cluster, survnews must be installed on every node and ``[runner] shards`` (default: a temporary folder)
-must be storage the driver can read. Stateful actors (one per worker) set the steps up once, so each holds its
-own spaCy pipeline; every batch of records goes through the same map steps as on the local backend. The
-outcomes are written as Parquet shards (``seq``, pickled outcome), read back sorted by ``seq`` and handed to the
-sink steps in this process, so the records are the same as with the local runner. Records travel in windows
-(``WINDOW_RECORDS`` records or ``WINDOW_BYTES`` of pickled records, whichever comes first), so memory stays flat
-on inputs of any size; each window is one Ray dataset, whose actor pool loads the models once.
+``ray.init()`` starts a local cluster that no Ray process outlives (``ray_reaper``), or joins ``[runner] address``
+(e.g. ``ray://head:10001`` or ``auto``; a joined cluster is never reaped); on a cluster, survnews must be installed
+on every node and ``[runner] shards`` (default: a temporary folder) must be storage the driver can read. Stateful
+actors (one per worker) set the steps up once, so each holds its own spaCy pipeline; every batch of records goes
+through the same map steps as on the local backend. The outcomes are written as Parquet shards (``seq``, pickled
+outcome), read back sorted by ``seq`` and handed to the sink steps in this process, so the records are the same as
+with the local runner. Records travel in windows (``WINDOW_RECORDS`` records or ``WINDOW_BYTES`` of pickled
+records, whichever comes first), so memory stays flat on inputs of any size; each window is one Ray dataset, whose
+actor pool loads the models once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.runner.base import Pipeline, Runner, RunStats
+from pipeline.runner.ray_reaper import fate_shared
 from pipeline.runner.step import Outcome, Record, Step, StepStats, run_chain
 
 WINDOW_RECORDS = 4096
@@ -76,14 +78,17 @@ class RayRunner(Runner):
             if self.address:
                 ray.init(address=self.address, runtime_env=env, logging_level="WARNING", log_to_driver=False)
             else:
-                # one CPU per actor and one for Ray Data's own read and write tasks
-                ray.init(
-                    num_cpus=self.workers + 1,
-                    runtime_env=env,
-                    include_dashboard=False,
-                    logging_level="WARNING",
-                    log_to_driver=False,
-                )
+                # "local": a new cluster of our own, even if RAY_ADDRESS or a `ray start` cluster is about; its
+                # processes fate-share with this one (no Ray process outlives it, even after kill -9)
+                with fate_shared():
+                    ray.init(
+                        address="local",
+                        num_cpus=self.workers + 1,  # one CPU per actor and one for Ray Data's read and write tasks
+                        runtime_env=env,
+                        include_dashboard=False,
+                        logging_level="WARNING",
+                        log_to_driver=False,
+                    )
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
