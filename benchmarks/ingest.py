@@ -166,13 +166,14 @@ def tag_benchmark(work: Path) -> dict[str, Any]:
     return out
 
 
-def warc_benchmark(work: Path, records: int, ray: bool) -> dict[str, Any]:
+def warc_benchmark(work: Path, records: int, ray: bool, script_kb: int = 0) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.news_warc import write_news_warc
 
     warc = work / "news.warc.gz"
-    on_topic = write_news_warc(warc, records, on_topic_every=100)
+    on_topic = write_news_warc(warc, records, on_topic_every=100, script_kb=script_kb)
     out: dict[str, Any] = {"records": records, "on_topic": on_topic, "bytes": warc.stat().st_size}
+    out["script_kb"] = script_kb
     runs = {
         "local_w2_prefilter": ["--prefilter", "--workers", "2"],
         "local_w2_no_prefilter": ["--no-prefilter", "--workers", "2"],
@@ -202,6 +203,7 @@ def help_benchmark(work: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warc-records", type=int, default=10_000)
+    parser.add_argument("--warc-script-kb", type=int, default=0, help="script in each generated page's head (KiB)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds of the ingest commands (fastest run counts)")
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--skip", nargs="*", default=[], choices=["ingest", "tag", "warc", "help"])
@@ -217,7 +219,8 @@ def main() -> None:
             if "tag" not in args.skip:
                 results["tag"] = tag_benchmark(work)
         if "warc" not in args.skip:
-            results["warc"] = warc_benchmark(work, args.warc_records, ray=not args.skip_ray)
+            ray = not args.skip_ray
+            results["warc"] = warc_benchmark(work, args.warc_records, ray=ray, script_kb=args.warc_script_kb)
     results["load_at_end"] = os.getloadavg()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

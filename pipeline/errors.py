@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -39,6 +39,10 @@ class RejectError(SurvnewsError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # records that carry one cross to worker processes and back; a subclass's own fields travel in __dict__
+        return (self.__class__, (self.code, str(self)), self.__dict__)
 
 
 class ServiceError(SurvnewsError):

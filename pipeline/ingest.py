@@ -236,13 +236,17 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text[:limit]
 
 
-def add_inputs(store: Store, paths: Iterable[Path], settings: Settings) -> IngestSummary:
-    """Store raw inputs from local paths (unchanged inputs seen before are skipped): the read pipeline."""
-    from pipeline.runner import InProcessRunner
+def add_inputs(
+    store: Store, paths: Iterable[Path], settings: Settings, *, runner: Runner | None = None
+) -> IngestSummary:
+    """Store raw inputs from local paths (unchanged inputs seen before are skipped): the read pipeline, here
+    next to the store; its prefilter, when on, on the ``runner``'s workers (default: the configured runner)."""
+    from pipeline.runner import InProcessRunner, make_runner
     from pipeline.steps.ingest import read_pipeline, read_records
 
-    # reading is disk-bound and writes every item: it runs here, next to the store
-    stats = InProcessRunner().run(read_pipeline(store, settings), read_records(paths, settings.ingest.max_bytes))
+    pipeline = read_pipeline(store, settings)
+    on = (runner or make_runner(settings)) if pipeline.map_steps else InProcessRunner()
+    stats = on.run(pipeline, read_records(paths, settings.ingest.max_bytes))
     return IngestSummary.from_read_stats(stats)
 
 

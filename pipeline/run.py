@@ -77,7 +77,7 @@ def ingest_paths(
 
     runner = make_runner(settings)
     runner.warm_up(extract_pipeline(store, settings))  # workers load their models while the inputs are read
-    summary = add_inputs(store, paths, settings)
+    summary = add_inputs(store, paths, settings, runner=runner)
     summary.merge(process_pending(store, settings, progress("extract", store.count_pending_raw()), runner=runner))
     return summary
 

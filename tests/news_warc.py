@@ -31,11 +31,12 @@ CITIES = ["Valdoria", "Porto Lenz", "Marbury", "Ostrava Nova", "Kellin", "Santa 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 
-def page(title: str, paragraphs: list[str], lang: str = "en") -> bytes:
+def page(title: str, paragraphs: list[str], lang: str = "en", script: str = "") -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     nav = "<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/sport'>Sport</a></nav>"
+    head = f"<meta charset='utf-8'><title>{title}</title>" + (f"<script>{script}</script>" if script else "")
     return (
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{title}</title></head><body>{nav}"
+        f"<!doctype html><html lang='{lang}'><head>{head}</head><body>{nav}"
         f"<article><h1>{title}</h1>{body}</article><footer>© News</footer></body></html>"
     ).encode()
 
@@ -49,11 +50,14 @@ def write_news_warc(
     hosts: tuple[str, ...] = ("news.example", "daily.example", "tribune.example"),
     date: str = "2026-03-04T10:00:00Z",
     german_every: int = 0,
+    script_kb: int = 0,
 ) -> int:
     """Write ``records`` HTML response records; every ``on_topic_every``-th is about surveillance. Returns how
-    many are on topic."""
+    many are on topic. ``script_kb``: that much script in each page's head, as real news pages carry (the
+    prefilter reads the raw HTML, so its cost grows with it)."""
     rng = random.Random(seed)
     on_topic = 0
+    script_lines = [f"var {rng.choice(FILLER)}{n} = '{' '.join(rng.choices(FILLER, k=9))}';\n" for n in range(500)]
     with path.open("wb") as handle:
         writer = WARCWriter(handle, gzip=True)
         for i in range(records):
@@ -66,7 +70,8 @@ def write_news_warc(
             rng.shuffle(paragraphs)
             lang = "de" if german_every and i % german_every == 1 else "en"
             on_topic += topical and lang == "en"
-            body = page(f"Story {i} from {city}", paragraphs, lang)
+            script = "".join(rng.choices(script_lines, k=script_kb * 1024 // 80)) if script_kb else ""
+            body = page(f"Story {i} from {city}", paragraphs, lang, script)
             url = f"https://{hosts[i % len(hosts)]}/2026/03/story-{i}.html"
             headers = StatusAndHeaders(
                 "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],

@@ -93,3 +93,31 @@ def test_ingest_reads_a_list_of_warc_files(tmp_path: Path) -> None:
     assert prefiltered.returncode == 0, prefiltered.stderr
     assert "read 12, new 4, accepted 4" in prefiltered.stdout
     assert "prefiltered 8 (keyword 8)" in prefiltered.stdout
+
+
+def test_the_prefilter_runs_on_the_workers_with_the_same_outcome_as_in_process(tmp_path: Path) -> None:
+    """With the prefilter on, reading and prefiltering are map steps: on two workers the same raw inputs are
+    stored (same order), the same records passed over, the same unreadable input rejected, as in this process."""
+    from pipeline.steps.ingest import read_pipeline
+
+    warc = tmp_path / "news.warc.gz"
+    write_news_warc(warc, 60, on_topic_every=10, german_every=9)
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(b"WARC/1.0\r\nnot a record at all" * 10)
+    outcomes = []
+    for workers in (0, 2):
+        settings = Settings()
+        settings.store.path = tmp_path / f"w{workers}.sqlite"
+        settings.runner.workers = workers
+        settings.prefilter.enabled = True
+        settings.prefilter.languages = ["en"]
+        with Store(settings.store.path) as store:
+            assert [s.name for s in read_pipeline(store, settings).map_steps] == ["read", "prefilter"]
+            summary = add_inputs(store, [warc, broken], settings)
+            raw = store.db.execute("SELECT sha256, source, warc_offset FROM raw ORDER BY rowid").fetchall()
+            rejects = store.db.execute("SELECT item, stage, reason FROM rejects ORDER BY item").fetchall()
+        outcomes.append(([tuple(r) for r in raw], [tuple(r) for r in rejects], summary.read, summary.prefiltered))
+    assert outcomes[0] == outcomes[1]
+    raw, rejects, read, prefiltered = outcomes[0]
+    assert prefiltered["keyword"] > 20 and prefiltered["language"] > 0 and len(raw) == 60 - sum(prefiltered.values())
+    assert len(rejects) == 1 and "broken.warc.gz" in rejects[0][0] and read == 61

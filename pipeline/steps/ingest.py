@@ -76,7 +76,11 @@ class StoreRawStep(Step):
 class PrefilterStep(Step):
     """Passes over WARC records that cannot be ours before they are stored or extracted: outside the allowed
     domains, crawled outside the date window, declared in another language, or without a single taxonomy term
-    or strong context word in the raw HTML. Local files are always read (someone chose them)."""
+    or strong context word in the raw HTML. Local files are always read (someone chose them).
+
+    A map step: the keyword search over a page's raw HTML (~5 ms for a 170 KB news page) runs on the workers,
+    not in the one process that reads the WARC files and writes the store, which would otherwise bound the rate
+    of a whole Common Crawl month. A record passed over travels back without its bytes."""
 
     name = "prefilter"
     stage = "read"
@@ -116,6 +120,11 @@ class PrefilterStep(Step):
             if not topic_prefilter(with_context=self.with_context).search(raw.data.decode("utf-8", errors="replace")):
                 return self.skip(record, "keyword")
         return record
+
+    def skip(self, record: Record, code: str) -> Skip:
+        if isinstance(record, ReadRecord):
+            record.raw = None  # only counted from here on: its bytes need not travel back
+        return super().skip(record, code)
 
 
 _DECLARED_LANGUAGE = re.compile(rb"""<html[^>]{0,400}?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I)
@@ -412,13 +421,19 @@ class WriteStep(Step):
         )
 
 
+PREFILTER_BATCH = 16  # WARC records per batch sent to a worker for the prefilter
+
+
 def read_pipeline(store: Store, settings: Any) -> Pipeline:
-    """``settings``: :class:`pipeline.config.Settings`."""
-    steps: list[Step] = [ReadStep()]
+    """``settings``: :class:`pipeline.config.Settings`. Without the prefilter every step runs next to the store
+    (reading is disk-bound); with it, reading and the prefilter are map steps for the runner's workers."""
+    store_raw = StoreRawStep(store, settings.prefilter.keep_warc_bytes)
     if settings.prefilter.enabled:
-        steps.append(PrefilterStep(settings.prefilter))
-    steps.append(StoreRawStep(store, settings.prefilter.keep_warc_bytes))
-    return Pipeline("read", map_steps=[], sink_steps=steps)
+        return Pipeline(
+            "read", map_steps=[ReadStep(), PrefilterStep(settings.prefilter)], sink_steps=[store_raw],
+            batch_size=PREFILTER_BATCH,
+        )  # fmt: skip
+    return Pipeline("read", map_steps=[], sink_steps=[ReadStep(), store_raw])
 
 
 def extract_pipeline(store: Store, settings: Any) -> Pipeline:
