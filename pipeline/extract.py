@@ -484,8 +484,11 @@ the city centre, and the records are kept for a year.</p><p>Originally published
 def warm_up() -> None:
     """Pay the extractor's one-time costs (lazy imports, trafilatura's justext stop list of all languages,
     compiled patterns, the language model) now, not on the first page: a worker calls it before it is forked for
-    the others and before its first page's time limit starts."""
-    extract_html_unlimited(_WARM_UP_PAGE, "https://example.org/warm-up")
+    the others and before its first page's time limit starts. Never raises: a warm-up is no reason to stop."""
+    try:
+        extract_html_unlimited(_WARM_UP_PAGE, "https://example.org/warm-up")
+    except RejectError as exc:
+        LOG.debug("extractor warm-up page rejected: %s", exc)
 
 
 def _extract_in_process(data: bytes, url: str | None) -> Extracted:
