@@ -151,14 +151,14 @@ def test_warm_up_takes_every_path_of_the_extractor_once() -> None:
     the language model."""
     import trafilatura.external
 
-    from pipeline.extract import _WARM_UP_PAGE, warm_up
+    from pipeline.extract import _WARM_UP_PAGE, SHORT_BODY_CHARS, warm_up
     from pipeline.language import _identifier
 
     warm_up()
     assert trafilatura.external.JT_STOPLIST is not None
     assert _identifier.cache_info().currsize == 1
     page = extract_html_unlimited(_WARM_UP_PAGE, "https://example.org/warm-up")
-    assert len(page.text) < 500  # short: the cascade tries every mode
+    assert len(page.text) < SHORT_BODY_CHARS  # short: the cascade tries every mode
     assert (page.title, page.authors, page.published, page.language) == (
         "Warm-up",
         ["Survnews Warmup"],
