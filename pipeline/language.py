@@ -2,8 +2,9 @@
 
 py3langid ships its model LZMA-compressed; unpacking it costs ~0.7 s, paid by every process that extracts pages
 (each worker's start is on the critical path of a run). The unpacked arrays are therefore kept once in the user's
-cache (``cache_dir("py3langid")``, keyed by the model file's hash) and memory-mapped from there: a start costs a few
-milliseconds and the workers share the pages. Any problem with the cache falls back to py3langid's own loader.
+cache (``cache_dir("py3langid")``, keyed by the model file's hash) and memory-mapped from there: a start costs
+under a tenth of a second and the workers share the pages. Any problem with the cache falls back to py3langid's
+own loader.
 """
 
 from __future__ import annotations
@@ -33,8 +34,15 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
 
 
-# The arrays of py3langid's model (``py3langid.modelio.load_model``): (name, kept as a stdlib array).
-_MODEL_ARRAYS = (("ptc", False), ("pc", False), ("nextmove", True), ("nextmove_row", True), ("out_feat", False))
+# The arrays of py3langid's model and the form ``py3langid.modelio.load_model`` gives each: a NumPy array (here
+# memory-mapped), a stdlib array (the DFA walk indexes these one byte at a time, faster than NumPy) or a list.
+_MODEL_ARRAYS = (
+    ("ptc", "numpy"),
+    ("pc", "numpy"),
+    ("nextmove", "stdlib"),
+    ("nextmove_row", "stdlib"),
+    ("out_feat", "list"),
+)
 _TYPECODES = {2: "H", 4: "I", 8: "L"}  # what py3langid's DFA tables are read into, by item size
 
 
@@ -84,11 +92,11 @@ def _read_unpacked(folder: Path) -> tuple[Any, ...]:
     import numpy as np
 
     loaded: dict[str, Any] = {}
-    for name, as_stdlib_array in _MODEL_ARRAYS:
+    for name, form in _MODEL_ARRAYS:
         values = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-        if as_stdlib_array:  # the DFA walk indexes these one byte at a time: a stdlib array is faster there
+        if form == "stdlib":
             loaded[name] = array(_TYPECODES[values.dtype.itemsize], values.tobytes())
-        elif name == "out_feat":
+        elif form == "list":
             loaded[name] = values.tolist()
         else:
             loaded[name] = values
